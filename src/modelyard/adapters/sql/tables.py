@@ -1,0 +1,219 @@
+"""The metadata schema. Created only by the Alembic migrations in ``migrations/``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns UTC-aware datetimes on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+ID = String(32)
+NAME = String(128)
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", NAME, nullable=False),
+    Column("name_key", NAME, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("next_version", Integer, nullable=False, default=1),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("created_by", String(256), nullable=False),
+    Column("deleted_at", UtcDateTime, nullable=True),
+)
+Index(
+    "uq_live_model_name",
+    registered_models.c.name_key,
+    unique=True,
+    sqlite_where=text("deleted_at IS NULL"),
+    postgresql_where=text("deleted_at IS NULL"),
+)
+
+model_tags = Table(
+    "model_tags",
+    metadata,
+    Column("model_id", ID, ForeignKey("registered_models.id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("model_id", ID, ForeignKey("registered_models.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("stage", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("manifest_digest", String(64), nullable=False),
+    Column("manifest", JSON, nullable=False),
+    Column("run_id", ID, nullable=True, index=True),
+    Column("flavor", String(64), nullable=False),
+    Column("flavor_metadata", JSON, nullable=False),
+    Column("signature", JSON, nullable=True),
+    Column("requirements", JSON, nullable=False),
+    Column("python_version", String(32), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("created_by", String(256), nullable=False),
+    Column("deleted_at", UtcDateTime, nullable=True),
+    Column("idempotency_key", String(128), nullable=True),
+    Column("request_digest", String(64), nullable=True),
+)
+Index("uq_version_idempotency", model_versions.c.model_id, model_versions.c.idempotency_key,
+      unique=True)
+Index("ix_versions_stage", model_versions.c.model_id, model_versions.c.stage)
+
+version_tags = Table(
+    "version_tags",
+    metadata,
+    Column("model_id", ID, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+Index("ix_version_tags_kv", version_tags.c.key, version_tags.c.value)
+
+aliases = Table(
+    "aliases",
+    metadata,
+    Column("model_id", ID, ForeignKey("registered_models.id"), primary_key=True),
+    Column("alias", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+stage_changes = Table(
+    "stage_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", ID, nullable=False, index=True),
+    Column("name", NAME, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("from_stage", String(16), nullable=False),
+    Column("to_stage", String(16), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("comment", Text, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("experiment", String(256), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("user", String(256), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("git_commit", String(64), nullable=True),
+    Column("git_dirty", Boolean, nullable=True),
+    Column("python_version", String(32), nullable=False),
+    Column("packages", JSON, nullable=False),
+)
+
+run_params = Table(
+    "run_params",
+    metadata,
+    Column("run_id", ID, ForeignKey("runs.id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_id", ID, ForeignKey("runs.id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+run_metrics = Table(
+    "run_metrics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", ID, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("key", String(250), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("timestamp", UtcDateTime, nullable=False),
+)
+
+run_datasets = Table(
+    "run_datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", ID, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("name", String(256), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("context", String(64), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("model", NAME, nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_model", audit_events.c.model, audit_events.c.seq)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

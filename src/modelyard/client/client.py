@@ -1,0 +1,193 @@
+"""``modelyard.Client``: the registry from Python, embedded or (later) over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from modelyard.client.artifacts import fetch
+from modelyard.client.progress import transfer_progress
+from modelyard.client.transport import Transport
+from modelyard.config import Settings
+from modelyard.domain.entities import (
+    AuditEvent,
+    ModelVersion,
+    NewVersion,
+    Page,
+    RegisteredModel,
+    Run,
+    StageChange,
+)
+from modelyard.domain.refs import parse_model_uri
+from modelyard.errors import InvalidArgument
+
+
+def _transport(uri: str | None, settings: Settings) -> Transport:
+    target = uri if uri is not None else settings.uri
+    if target and target.startswith(("http://", "https://")):
+        from modelyard.client.http import HttpTransport
+
+        return HttpTransport(target, settings)
+    from modelyard.bootstrap import build
+    from modelyard.client.embedded import EmbeddedTransport
+
+    if target:
+        path = Path(target.removeprefix("file://"))
+        settings = settings.model_copy(update={"home": path})
+    return EmbeddedTransport(build(settings))
+
+
+class Client:
+    """The registry's operations. ``Client()`` uses ``MODELYARD_URI``, else ``./modelyard``."""
+
+    def __init__(self, uri: str | None = None, *, transport: Transport | None = None,
+                 settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._t = transport or _transport(uri, self.settings)
+
+    @property
+    def transport(self) -> Transport:
+        return self._t
+
+    def close(self) -> None:
+        self._t.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # registered models -------------------------------------------------------------
+    def create_model(self, name: str, description: str = "",
+                     tags: dict[str, str] | None = None) -> RegisteredModel:
+        """Register a new model name (unique, ignoring case)."""
+        return self._t.create_model(name, description, tags or {})
+
+    def get_model(self, name: str) -> RegisteredModel:
+        return self._t.get_model(name)
+
+    def search_models(self, filter: str | None = None, max_results: int = 100,
+                      page_token: str | None = None) -> Page[RegisteredModel]:
+        """Models matching a filter such as ``name LIKE '%fraud%' AND tags.team = 'risk'``."""
+        return self._t.search_models(filter, max_results, page_token)
+
+    def rename_model(self, name: str, new_name: str) -> RegisteredModel:
+        return self._t.rename_model(name, new_name)
+
+    def update_model(self, name: str, description: str) -> RegisteredModel:
+        return self._t.update_model(name, description)
+
+    def delete_model(self, name: str) -> None:
+        """Soft-delete a model and its versions (audited; blobs stay until GC)."""
+        self._t.delete_model(name)
+
+    def set_model_tag(self, name: str, key: str, value: str) -> None:
+        self._t.set_model_tag(name, key, value)
+
+    def delete_model_tag(self, name: str, key: str) -> None:
+        self._t.delete_model_tag(name, key)
+
+    # versions ----------------------------------------------------------------------
+    def create_version(self, name: str, spec: NewVersion,
+                       idempotency_key: str | None = None) -> ModelVersion:
+        """Create a version from a manifest whose blobs are already stored."""
+        return self._t.create_version(name, spec, idempotency_key or uuid.uuid4().hex)
+
+    def get_version(self, name: str, version: int | str) -> ModelVersion:
+        """A version by number, ``latest``, a stage name, or ``@alias``."""
+        return self._t.get_version(name, str(version))
+
+    def get_version_by_uri(self, uri: str) -> ModelVersion:
+        parsed = parse_model_uri(uri)
+        return self._t.get_version(parsed.name, str(parsed.ref))
+
+    def search_versions(self, filter: str | None = None, max_results: int = 100,
+                        page_token: str | None = None) -> Page[ModelVersion]:
+        """Versions across models, e.g. ``name = 'Fraud' AND tags.owner = 'alice'``."""
+        return self._t.search_versions(filter, max_results, page_token)
+
+    def list_versions(self, name: str) -> list[ModelVersion]:
+        """Every live version of one model, newest first."""
+        model = self.get_model(name)
+        quoted = model.name.replace("'", "\\'")
+        return self.search_all_versions(f"name = '{quoted}'")
+
+    def search_all_versions(self, filter: str | None = None) -> list[ModelVersion]:
+        items: list[ModelVersion] = []
+        token: str | None = None
+        while True:
+            page = self.search_versions(filter, 1000, token)
+            items.extend(page.items)
+            if not page.next_page_token:
+                return items
+            token = page.next_page_token
+
+    def update_version(self, name: str, version: int | str, description: str) -> ModelVersion:
+        return self._t.update_version(name, str(version), description)
+
+    def delete_version(self, name: str, version: int | str) -> None:
+        """Soft-delete a version; its number is never reused."""
+        self._t.delete_version(name, str(version))
+
+    def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> None:
+        self._t.set_version_tag(name, str(version), key, value)
+
+    def delete_version_tag(self, name: str, version: int | str, key: str) -> None:
+        self._t.delete_version_tag(name, str(version), key)
+
+    # stages and aliases ------------------------------------------------------------
+    def transition(self, name: str, version: int | str, stage: str,
+                   archive_existing: bool = True, comment: str = "") -> ModelVersion:
+        """Move a version to a stage; versions already in that stage are archived by default."""
+        return self._t.transition(name, str(version), stage, archive_existing, comment)
+
+    def rollback(self, name: str, comment: str = "") -> ModelVersion:
+        """Put the previous Production version back in Production, in one step."""
+        return self._t.rollback(name, comment)
+
+    def stage_history(self, name: str, version: int | str | None = None) -> list[StageChange]:
+        return self._t.stage_history(name, None if version is None else str(version))
+
+    def set_alias(self, name: str, alias: str, version: int | str) -> ModelVersion:
+        return self._t.set_alias(name, alias, str(version))
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self._t.delete_alias(name, alias)
+
+    def audit(self, model: str | None = None, since: datetime | None = None,
+              max_results: int = 100, page_token: str | None = None) -> Page[AuditEvent]:
+        """The audit trail: who did what, when, before → after."""
+        return self._t.audit(model, since, max_results, page_token)
+
+    def full_audit(self, model: str | None = None, since: datetime | None = None) -> list[AuditEvent]:
+        events: list[AuditEvent] = []
+        token: str | None = None
+        while True:
+            page = self.audit(model, since, 1000, token)
+            events.extend(page.items)
+            if not page.next_page_token:
+                return events
+            token = page.next_page_token
+
+    def get_run(self, run_id: str) -> Run:
+        return self._t.get_run(run_id)
+
+    # files -------------------------------------------------------------------------
+    def download(self, uri: str, dest: Path | None = None, *, progress: bool | None = None) -> Path:
+        """Fetch a version's files, each verified against its digest; cached by digest."""
+        mv = self.get_version_by_uri(uri)
+        target = dest or self.settings.cache_root() / "versions" / mv.manifest_digest
+        with transfer_progress(f"{mv.name} v{mv.version}", mv.manifest.total_size,
+                               progress) as bar:
+            return fetch(self._t, mv.manifest, Path(target), bar)
+
+    def load_model(self, uri: str, *, allow_pickle: bool = False) -> Any:
+        """Load ``models:/NAME/…`` after verifying every file; returns an object with ``predict``."""
+        from modelyard.flavors import load_model as load_flavor
+
+        if not isinstance(uri, str):
+            raise InvalidArgument("model URI must be a string")
+        return load_flavor(self.download(uri), allow_pickle=allow_pickle)

@@ -1,0 +1,133 @@
+"""The embedded transport: calls the service in-process on a local store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import BinaryIO
+
+from modelyard.bootstrap import Registry
+from modelyard.domain.entities import (
+    AuditEvent,
+    Dataset,
+    Metric,
+    ModelVersion,
+    NewVersion,
+    Page,
+    RegisteredModel,
+    Run,
+    StageChange,
+)
+from modelyard.service import audit, models, runs, stages, versions
+from modelyard.service.runs import RunSpec
+
+
+class EmbeddedTransport:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.ctx = registry.context
+        self.user = self.ctx.actor
+
+    def create_model(self, name: str, description: str, tags: dict[str, str]) -> RegisteredModel:
+        return models.create_model(self.ctx, name, description, tags)
+
+    def get_model(self, name: str) -> RegisteredModel:
+        return models.get_model(self.ctx, name)
+
+    def search_models(
+        self, filter: str | None, max_results: int, page_token: str | None
+    ) -> Page[RegisteredModel]:
+        return models.search_models(self.ctx, filter, max_results, page_token)
+
+    def rename_model(self, name: str, new_name: str) -> RegisteredModel:
+        return models.rename_model(self.ctx, name, new_name)
+
+    def update_model(self, name: str, description: str) -> RegisteredModel:
+        return models.update_model(self.ctx, name, description)
+
+    def delete_model(self, name: str) -> None:
+        models.delete_model(self.ctx, name)
+
+    def set_model_tag(self, name: str, key: str, value: str) -> None:
+        models.set_model_tag(self.ctx, name, key, value)
+
+    def delete_model_tag(self, name: str, key: str) -> None:
+        models.delete_model_tag(self.ctx, name, key)
+
+    def create_version(self, name: str, spec: NewVersion, idempotency_key: str) -> ModelVersion:
+        return versions.create_version(self.ctx, name, spec, idempotency_key=idempotency_key)
+
+    def get_version(self, name: str, ref: str) -> ModelVersion:
+        return versions.get_version(self.ctx, name, ref)
+
+    def search_versions(
+        self, filter: str | None, max_results: int, page_token: str | None
+    ) -> Page[ModelVersion]:
+        return versions.search_versions(self.ctx, filter, max_results, page_token)
+
+    def update_version(self, name: str, ref: str, description: str) -> ModelVersion:
+        return versions.update_version(self.ctx, name, ref, description)
+
+    def delete_version(self, name: str, ref: str) -> None:
+        versions.delete_version(self.ctx, name, ref)
+
+    def set_version_tag(self, name: str, ref: str, key: str, value: str) -> None:
+        versions.set_version_tag(self.ctx, name, ref, key, value)
+
+    def delete_version_tag(self, name: str, ref: str, key: str) -> None:
+        versions.delete_version_tag(self.ctx, name, ref, key)
+
+    def transition(
+        self, name: str, ref: str, stage: str, archive_existing: bool, comment: str
+    ) -> ModelVersion:
+        return stages.transition_stage(self.ctx, name, ref, stage, archive_existing, comment)
+
+    def rollback(self, name: str, comment: str) -> ModelVersion:
+        return stages.rollback(self.ctx, name, comment)
+
+    def stage_history(self, name: str, ref: str | None) -> list[StageChange]:
+        return stages.stage_history(self.ctx, name, ref)
+
+    def set_alias(self, name: str, alias: str, ref: str) -> ModelVersion:
+        return stages.set_alias(self.ctx, name, alias, ref)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        stages.delete_alias(self.ctx, name, alias)
+
+    def audit(
+        self, model: str | None, since: datetime | None, max_results: int, page_token: str | None
+    ) -> Page[AuditEvent]:
+        return audit.audit_trail(self.ctx, model, since, max_results, page_token)
+
+    def start_run(self, spec: RunSpec) -> Run:
+        return runs.start_run(self.ctx, spec)
+
+    def get_run(self, run_id: str) -> Run:
+        return runs.get_run(self.ctx, run_id)
+
+    def log_params(self, run_id: str, params: dict[str, object]) -> None:
+        runs.log_params(self.ctx, run_id, params)
+
+    def log_metrics(self, run_id: str, metrics: list[Metric]) -> None:
+        runs.log_metrics(self.ctx, run_id, metrics)
+
+    def log_dataset(self, run_id: str, dataset: Dataset) -> None:
+        runs.log_dataset(self.ctx, run_id, dataset)
+
+    def set_run_tag(self, run_id: str, key: str, value: str) -> None:
+        runs.set_run_tag(self.ctx, run_id, key, value)
+
+    def end_run(self, run_id: str, status: str) -> Run:
+        return runs.end_run(self.ctx, run_id, status)
+
+    def missing_blobs(self, digests: Iterable[str]) -> set[str]:
+        return self.ctx.blobs.missing(digests)
+
+    def upload_blob(self, digest: str, stream: BinaryIO, size: int) -> None:
+        self.ctx.blobs.put(stream, expected=digest)
+
+    def open_blob(self, digest: str) -> BinaryIO:
+        return self.ctx.blobs.open(digest)
+
+    def close(self) -> None:
+        self.registry.close()

@@ -1,0 +1,33 @@
+"""Settings from the environment (``MODELYARD_*``) or flags; built only by entrypoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path("modelyard")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MODELYARD_", extra="ignore")
+
+    uri: str | None = None  # client: http://host:port, else the embedded store
+    home: Path = DEFAULT_HOME  # the embedded store's folder
+    db: str | None = None  # sqlite:///… or postgresql+psycopg://…
+    artifacts: str | None = None  # file:///… (s3:// in the server issue)
+    cache_dir: Path | None = None
+    user: str | None = None
+
+    def db_url(self) -> str:
+        return self.db or f"sqlite:///{(self.home / 'registry.db').resolve()}"
+
+    def artifacts_root(self) -> Path:
+        if self.artifacts is None:
+            return (self.home / "artifacts").resolve()
+        if self.artifacts.startswith("file://"):
+            return Path(self.artifacts.removeprefix("file://")).resolve()
+        return Path(self.artifacts).resolve()
+
+    def cache_root(self) -> Path:
+        return (self.cache_dir or self.home / "cache").resolve()

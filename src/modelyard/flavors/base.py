@@ -1,0 +1,60 @@
+"""Types shared by the flavor modules: the Predictor protocol and the Flavor record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """A loaded model: ``predict(X)``, plus the flavor name and the underlying object."""
+
+    def predict(self, X: Any) -> Any: ...
+
+    @property
+    def flavor(self) -> str: ...
+
+    @property
+    def raw(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a flavor's saver wrote: file names, flavor metadata and pinned requirements."""
+
+    files: tuple[str, ...]
+    metadata: dict[str, Any]
+    requirements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """One entry of the fixed flavor table.
+
+    ``accepts`` says whether a model belongs to this flavor; ``wrap`` gives an in-memory model
+    the Predictor interface (used to check an input example); ``save`` writes the model files
+    for one of ``serializations`` (the first is the default); ``load`` reads them back, given
+    the descriptor's metadata and whether pickle is allowed.
+    """
+
+    name: str
+    serializations: tuple[str, ...]
+    accepts: Callable[[Any], bool]
+    wrap: Callable[[Any], Predictor]
+    save: Callable[[Any, Path, str], Written]
+    load: Callable[[Path, Mapping[str, Any], bool], Predictor]
+
+
+def pinned(*distributions: str) -> tuple[str, ...]:
+    """``name==version`` for each installed distribution; ones not installed are left out."""
+    pins = []
+    for name in distributions:
+        try:
+            pins.append(f"{name}=={importlib_metadata.version(name)}")
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return tuple(pins)

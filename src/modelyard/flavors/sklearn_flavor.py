@@ -1,0 +1,148 @@
+"""The ``sklearn`` flavor: scikit-learn estimators as skops (default) or cloudpickle files."""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelyard.errors import InvalidArgument, UnsafeArtifact
+from modelyard.flavors.base import Flavor, Predictor, Written, pinned
+from modelyard.flavors.paths import read_contained, write_atomic
+from modelyard.flavors.pickles import dump_pickle, load_pickle
+from modelyard.flavors.skops_policy import split_trust
+from modelyard.flavors.tree_checks import check_trees
+
+SKOPS_FILE = "model.skops"
+PICKLE_FILE = "model.pkl"
+# A skops file is a zip archive read into memory; these bound what its directory may declare.
+MAX_SKOPS_MEMBERS = 100_000
+MAX_SKOPS_UNCOMPRESSED = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class SklearnPredictor:
+    """A loaded scikit-learn estimator."""
+
+    raw: Any
+    flavor: str = "sklearn"
+
+    def predict(self, X: Any) -> Any:
+        return self.raw.predict(X)
+
+
+def accepts(model: Any) -> bool:
+    from sklearn.base import BaseEstimator
+
+    return isinstance(model, BaseEstimator)
+
+
+def save(model: Any, directory: Path, serialization: str) -> Written:
+    if not accepts(model):
+        raise InvalidArgument(
+            f"the sklearn flavor needs a scikit-learn estimator, got {type(model).__name__}"
+        )
+    if serialization == "cloudpickle":
+        write_atomic(directory, PICKLE_FILE, dump_pickle(model))
+        metadata: dict[str, Any] = {"format": "cloudpickle", "model_file": PICKLE_FILE}
+        return Written((PICKLE_FILE,), metadata, pinned("scikit-learn", "numpy", "cloudpickle"))
+    data = _dump_skops(model)
+    trusted = _trusted_types(data, refused_error=_refused_at_save)
+    write_atomic(directory, SKOPS_FILE, data)
+    metadata = {"format": "skops", "model_file": SKOPS_FILE, "trusted_types": trusted}
+    return Written((SKOPS_FILE,), metadata, pinned("scikit-learn", "numpy", "skops"))
+
+
+def load(directory: Path, metadata: Mapping[str, Any], allow_pickle: bool) -> Predictor:
+    form = metadata.get("format")
+    if form == "cloudpickle":
+        return SklearnPredictor(load_pickle(directory, metadata, allow_pickle))
+    if form != "skops":
+        raise InvalidArgument(f"sklearn format must be 'skops' or 'cloudpickle', got {form!r}")
+    name = metadata.get("model_file")
+    if not isinstance(name, str):
+        raise InvalidArgument("sklearn metadata must name a model_file")
+    return SklearnPredictor(load_skops(read_contained(directory, name, field="model_file")))
+
+
+def load_skops(data: bytes) -> Any:
+    """Load skops bytes trusting only the types :mod:`skops_policy` allows; check its trees."""
+    import skops.io
+
+    trusted = _trusted_types(data, refused_error=_refused_at_load)
+    try:
+        model = skops.io.loads(data, trusted=trusted)
+    except Exception as exc:
+        raise InvalidArgument(f"model_file is not a loadable skops file: {exc}") from exc
+    check_trees(model)
+    return model
+
+
+def _dump_skops(model: Any) -> bytes:
+    import skops.io
+
+    try:
+        return bytes(skops.io.dumps(model))
+    except TypeError as exc:  # skops.io.exceptions.UnsupportedTypeException is a TypeError
+        raise InvalidArgument(
+            f"skops cannot save this model ({exc}); use serialization='cloudpickle'"
+        ) from exc
+
+
+def _trusted_types(data: bytes, *, refused_error: type[Exception]) -> list[str]:
+    import skops.io
+
+    _check_archive(data)
+    try:
+        reported = skops.io.get_untrusted_types(data=data)
+    except Exception as exc:
+        raise InvalidArgument(f"model_file is not a readable skops file: {exc}") from exc
+    trusted, refused = split_trust(reported)
+    if refused:
+        raise refused_error(_refusal_message(refused))
+    return trusted
+
+
+def _check_archive(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise InvalidArgument(f"model_file is not a skops archive: {exc}") from exc
+    if len(members) > MAX_SKOPS_MEMBERS:
+        raise InvalidArgument(f"skops archive has more than {MAX_SKOPS_MEMBERS} members")
+    if sum(member.file_size for member in members) > MAX_SKOPS_UNCOMPRESSED:
+        raise InvalidArgument(f"skops archive expands to more than {MAX_SKOPS_UNCOMPRESSED} bytes")
+
+
+def _refusal_message(refused: list[str]) -> str:
+    return (
+        f"the skops file contains types that are not trusted: {', '.join(refused)}; only "
+        "scikit-learn classes and numpy dtype/scalar types are trusted"
+    )
+
+
+class _RefusedAtSave(InvalidArgument):
+    pass
+
+
+def _refused_at_save(message: str) -> InvalidArgument:
+    return InvalidArgument(f"{message}. Save with serialization='cloudpickle' instead.")
+
+
+def _refused_at_load(message: str) -> UnsafeArtifact:
+    return UnsafeArtifact(message)
+
+
+FLAVOR = Flavor(
+    name="sklearn",
+    serializations=("skops", "cloudpickle"),
+    accepts=accepts,
+    wrap=SklearnPredictor,
+    save=save,
+    load=load,
+)

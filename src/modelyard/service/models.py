@@ -1,0 +1,147 @@
+"""Use cases on registered models."""
+
+from __future__ import annotations
+
+from modelyard.domain import names
+from modelyard.domain.entities import Page, RegisteredModel
+from modelyard.domain.filters import MODEL_FIELDS, parse_filter
+from modelyard.domain.paging import decode_token, encode_token, page_size
+from modelyard.service.context import Context, record
+from modelyard.service.ports import Repository
+from modelyard.errors import AlreadyExists, InvalidArgument, NotFound
+
+MAX_TAGS = 100
+
+
+def new_model(
+    ctx: Context, repo: Repository, name: str, description: str, tags: dict[str, str]
+) -> RegisteredModel:
+    """Create a model inside the caller's unit of work (shared with create_version)."""
+    now = ctx.clock()
+    model = RegisteredModel(
+        id=ctx.new_id(),
+        name=name,
+        description=description,
+        tags={},
+        aliases={},
+        created_at=now,
+        updated_at=now,
+        created_by=ctx.actor,
+        latest_version=0,
+    )
+    repo.add_model(model)
+    for key, value in tags.items():
+        repo.set_model_tag(model.id, key, value)
+    after = {"description": description, "tags": tags}
+    record(ctx, repo, "model.create", model=name, after=after)
+    return repo.get_model(name)
+
+
+def check_tags(tags: dict[str, str] | None) -> dict[str, str]:
+    tags = tags or {}
+    if len(tags) > MAX_TAGS:
+        raise InvalidArgument(f"at most {MAX_TAGS} tags per request")
+    return {names.tag_key(k): names.tag_value(v) for k, v in tags.items()}
+
+
+def create_model(
+    ctx: Context, name: str, description: str = "", tags: dict[str, str] | None = None
+) -> RegisteredModel:
+    name = names.model_name(name)
+    description = names.description(description)
+    checked = check_tags(tags)
+    with ctx.uow(write=True) as uow:
+        model = new_model(ctx, uow.repo, name, description, checked)
+        uow.commit()
+    return model
+
+
+def get_model(ctx: Context, name: str) -> RegisteredModel:
+    name = names.model_name(name)
+    with ctx.uow(write=False) as uow:
+        return uow.repo.get_model(name)
+
+
+def search_models(
+    ctx: Context, filter: str | None = None, max_results: int | None = 100, page_token: str | None = None
+) -> Page[RegisteredModel]:
+    flt = parse_filter(filter, MODEL_FIELDS)
+    limit = page_size(max_results)
+    query = f"models|{filter or ''}|{limit}"
+    offset = decode_token(page_token, query)
+    with ctx.uow(write=False) as uow:
+        items = uow.repo.list_models(flt, offset, limit + 1)
+    token = encode_token(offset + limit, query) if len(items) > limit else None
+    return Page(items[:limit], token)
+
+
+def rename_model(ctx: Context, name: str, new_name: str) -> RegisteredModel:
+    name, new_name = names.model_name(name), names.model_name(new_name)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        if model.name == new_name:
+            return model
+        if names.name_key(new_name) != names.name_key(model.name):
+            _ensure_free(uow.repo, new_name)
+        uow.repo.rename_model(model.id, new_name, ctx.clock())
+        record(ctx, uow.repo, "model.rename", model=new_name,
+               before={"name": model.name}, after={"name": new_name})
+        renamed = uow.repo.get_model(new_name)
+        uow.commit()
+    return renamed
+
+
+def _ensure_free(repo: Repository, name: str) -> None:
+    try:
+        existing = repo.get_model(name)
+    except NotFound:
+        return
+    raise AlreadyExists(f"a model named {existing.name!r} already exists")
+
+
+def update_model(ctx: Context, name: str, description: str) -> RegisteredModel:
+    name, description = names.model_name(name), names.description(description)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        uow.repo.describe_model(model.id, description, ctx.clock())
+        record(ctx, uow.repo, "model.update", model=model.name,
+               before={"description": model.description}, after={"description": description})
+        updated = uow.repo.get_model(name)
+        uow.commit()
+    return updated
+
+
+def delete_model(ctx: Context, name: str) -> None:
+    """Soft-delete a model and its versions; blobs stay until garbage collection."""
+    name = names.model_name(name)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        uow.repo.delete_model(model.id, ctx.clock())
+        record(ctx, uow.repo, "model.delete", model=model.name,
+               before={"latest_version": model.latest_version, "aliases": model.aliases})
+        uow.commit()
+
+
+def set_model_tag(ctx: Context, name: str, key: str, value: str) -> None:
+    name, key, value = names.model_name(name), names.tag_key(key), names.tag_value(value)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        if len(model.tags) >= MAX_TAGS and key not in model.tags:
+            raise InvalidArgument(f"a model has at most {MAX_TAGS} tags")
+        uow.repo.set_model_tag(model.id, key, value)
+        before = {key: model.tags[key]} if key in model.tags else None
+        record(ctx, uow.repo, "model.tag.set", model=model.name, before=before,
+               after={key: value})
+        uow.commit()
+
+
+def delete_model_tag(ctx: Context, name: str, key: str) -> None:
+    name, key = names.model_name(name), names.tag_key(key)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        if key not in model.tags:
+            raise NotFound(f"model {model.name!r} has no tag {key!r}")
+        uow.repo.delete_model_tag(model.id, key)
+        record(ctx, uow.repo, "model.tag.delete", model=model.name,
+               before={key: model.tags[key]})
+        uow.commit()

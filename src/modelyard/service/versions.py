@@ -1,0 +1,224 @@
+"""Use cases on model versions: create once, read by any reference, search, describe, tag."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+
+from modelyard.domain import names
+from modelyard.domain.entities import ModelVersion, NewVersion, Page, RegisteredModel
+from modelyard.domain.filters import VERSION_FIELDS, parse_filter
+from modelyard.domain.paging import decode_token, encode_token, page_size
+from modelyard.domain.refs import VersionRef, parse_ref
+from modelyard.domain.stages import Stage
+from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from modelyard.service.context import Context, record
+from modelyard.service.models import MAX_TAGS, check_tags, new_model
+from modelyard.service.ports import Repository, VersionUpdate
+
+MAX_IDEMPOTENCY_KEY = 128
+
+
+def _request_digest(spec: NewVersion) -> str:
+    body = {
+        "manifest": spec.manifest.digest,
+        "flavor": spec.flavor,
+        "run_id": spec.run_id,
+        "description": spec.description,
+        "tags": spec.tags,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _check_spec(spec: NewVersion) -> NewVersion:
+    return replace(
+        spec,
+        description=names.description(spec.description),
+        tags=check_tags(spec.tags),
+        source=names.text(spec.source, "source", 2048),
+    )
+
+
+def create_version(
+    ctx: Context,
+    name: str,
+    spec: NewVersion,
+    *,
+    idempotency_key: str | None = None,
+    create_model: bool = True,
+) -> ModelVersion:
+    """Register a new, immutable version; the number is allocated by the database.
+
+    Every blob the manifest names must already be stored. A retry with the same
+    idempotency key and request returns the version the first call created.
+    """
+    name = names.model_name(name)
+    spec = _check_spec(spec)
+    if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY):
+        raise InvalidArgument(f"idempotency key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
+    missing = ctx.blobs.missing(spec.manifest.blob_digests())
+    if missing:
+        raise InvalidArgument(f"manifest names {len(missing)} blob(s) not stored, e.g. sha256:{min(missing)}")
+    for attempt in range(3):
+        try:
+            return _create_version_once(ctx, name, spec, idempotency_key, create_model)
+        except AlreadyExists:
+            # two writers created the model at once; the loser retries and finds it
+            if attempt == 2 or not create_model:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_version_once(
+    ctx: Context, name: str, spec: NewVersion, key: str | None, create_model: bool
+) -> ModelVersion:
+    with ctx.uow(write=True) as uow:
+        repo = uow.repo
+        model = _model_for_create(ctx, repo, name, create_model)
+        if spec.run_id is not None:
+            repo.get_run(spec.run_id)
+        request = _request_digest(spec)
+        if key is not None:
+            found = repo.find_idempotent(model.id, key)
+            if found is not None:
+                return _replay(repo, model, found, request)
+        number = repo.allocate_version(model.id)
+        now = ctx.clock()
+        version = ModelVersion(
+            model_id=model.id, name=model.name, version=number, stage=Stage.NONE,
+            description=spec.description, tags=spec.tags, aliases=(),
+            manifest_digest=spec.manifest.digest, manifest=spec.manifest, run_id=spec.run_id,
+            flavor=spec.flavor, flavor_metadata=spec.flavor_metadata, signature=spec.signature,
+            requirements=spec.requirements, python_version=spec.python_version,
+            source=spec.source, created_at=now, updated_at=now, created_by=ctx.actor,
+        )
+        repo.add_version(version, (key, request) if key is not None else None)
+        record(ctx, repo, "version.create", model=model.name, version=number,
+               after={"manifest_digest": version.manifest_digest, "run_id": spec.run_id,
+                      "flavor": spec.flavor, "tags": spec.tags})
+        created = repo.get_version(model.id, number)
+        uow.commit()
+    return created
+
+
+def _model_for_create(
+    ctx: Context, repo: Repository, name: str, create_model: bool
+) -> RegisteredModel:
+    try:
+        return repo.get_model(name, lock=True)
+    except NotFound:
+        if not create_model:
+            raise
+    new_model(ctx, repo, name, "", {})
+    return repo.get_model(name, lock=True)
+
+
+def _replay(
+    repo: Repository, model: RegisteredModel, found: tuple[str, int], request: str
+) -> ModelVersion:
+    stored_request, number = found
+    if stored_request != request:
+        raise Conflict("idempotency key was already used for a different version request")
+    return repo.get_version(model.id, number)
+
+
+def resolve(repo: Repository, model: RegisteredModel, ref: VersionRef) -> ModelVersion:
+    """The version a reference points at: a number, an alias, a stage, or latest."""
+    if ref.number is not None:
+        return repo.get_version(model.id, ref.number)
+    if ref.alias is not None:
+        if ref.alias not in model.aliases:
+            raise NotFound(f"model {model.name!r} has no alias {ref.alias!r}")
+        return repo.get_version(model.id, model.aliases[ref.alias])
+    return repo.latest_version(model.id, ref.stage)
+
+
+def get_version(ctx: Context, name: str, ref: object) -> ModelVersion:
+    name, vref = names.model_name(name), parse_ref(ref)
+    with ctx.uow(write=False) as uow:
+        return resolve(uow.repo, uow.repo.get_model(name), vref)
+
+
+def search_versions(
+    ctx: Context, filter: str | None = None, max_results: int | None = 100, page_token: str | None = None
+) -> Page[ModelVersion]:
+    """Versions across all models matching a filter, by model name then newest first."""
+    flt = parse_filter(filter, VERSION_FIELDS)
+    limit = page_size(max_results)
+    query = f"versions|{filter or ''}|{limit}"
+    offset = decode_token(page_token, query)
+    with ctx.uow(write=False) as uow:
+        items = uow.repo.list_versions(flt, offset, limit + 1)
+    token = encode_token(offset + limit, query) if len(items) > limit else None
+    return Page(items[:limit], token)
+
+
+def list_versions(
+    ctx: Context, name: str, max_results: int | None = 100, page_token: str | None = None
+) -> Page[ModelVersion]:
+    model = get_model_checked(ctx, name)
+    quoted = model.name.replace("'", "\\'")
+    return search_versions(ctx, f"name = '{quoted}'", max_results, page_token)
+
+
+def get_model_checked(ctx: Context, name: str) -> RegisteredModel:
+    name = names.model_name(name)
+    with ctx.uow(write=False) as uow:
+        return uow.repo.get_model(name)
+
+
+def update_version(ctx: Context, name: str, ref: object, description: str) -> ModelVersion:
+    name, vref, description = names.model_name(name), parse_ref(ref), names.description(description)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        v = resolve(uow.repo, model, vref)
+        uow.repo.update_version(model.id, v.version, VersionUpdate(description=description), ctx.clock())
+        record(ctx, uow.repo, "version.update", model=model.name, version=v.version,
+               before={"description": v.description}, after={"description": description})
+        updated = uow.repo.get_version(model.id, v.version)
+        uow.commit()
+    return updated
+
+
+def delete_version(ctx: Context, name: str, ref: object) -> None:
+    """Soft-delete a version; its number is never reused and its aliases are removed."""
+    name, vref = names.model_name(name), parse_ref(ref)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        v = resolve(uow.repo, model, vref)
+        for alias in v.aliases:
+            uow.repo.delete_alias(model.id, alias)
+        uow.repo.delete_version(model.id, v.version, ctx.clock())
+        record(ctx, uow.repo, "version.delete", model=model.name, version=v.version,
+               before={"stage": v.stage.value, "aliases": list(v.aliases),
+                       "manifest_digest": v.manifest_digest})
+        uow.commit()
+
+
+def set_version_tag(ctx: Context, name: str, ref: object, key: str, value: str) -> None:
+    name, vref = names.model_name(name), parse_ref(ref)
+    key, value = names.tag_key(key), names.tag_value(value)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        v = resolve(uow.repo, model, vref)
+        if len(v.tags) >= MAX_TAGS and key not in v.tags:
+            raise InvalidArgument(f"a version has at most {MAX_TAGS} tags")
+        uow.repo.set_version_tag(model.id, v.version, key, value)
+        before = {key: v.tags[key]} if key in v.tags else None
+        record(ctx, uow.repo, "version.tag.set", model=model.name, version=v.version,
+               before=before, after={key: value})
+        uow.commit()
+
+
+def delete_version_tag(ctx: Context, name: str, ref: object, key: str) -> None:
+    name, vref, key = names.model_name(name), parse_ref(ref), names.tag_key(key)
+    with ctx.uow(write=True) as uow:
+        model = uow.repo.get_model(name, lock=True)
+        v = resolve(uow.repo, model, vref)
+        if key not in v.tags:
+            raise NotFound(f"version {v.version} of {model.name!r} has no tag {key!r}")
+        uow.repo.delete_version_tag(model.id, v.version, key)
+        record(ctx, uow.repo, "version.tag.delete", model=model.name, version=v.version,
+               before={key: v.tags[key]})
+        uow.commit()
