@@ -52,7 +52,9 @@ def build_manifest(root: Path) -> Manifest:
     return Manifest.build(entries)
 
 
-def push(transport: Transport, root: Path, manifest: Manifest, progress: Progress | None = None) -> None:
+def push(
+    transport: Transport, root: Path, manifest: Manifest, progress: Progress | None = None
+) -> None:
     """Upload only the blobs the store lacks."""
     missing = transport.missing_blobs(manifest.blob_digests())
     for entry in manifest.entries:
@@ -68,7 +70,7 @@ class _Counting:
     def __init__(self, f: BinaryIO, progress: Progress | None) -> None:
         self.f, self.progress = f, progress
 
-    def read(self, n: int = -1) -> bytes:
+    def read(self, n: int = -1, /) -> bytes:
         data = self.f.read(n)
         if self.progress and data:
             self.progress(len(data))
@@ -100,12 +102,17 @@ def fetch(
     return dest
 
 
-def _download(transport: Transport, entry: ManifestEntry, target: Path, progress: Progress | None) -> None:
+def _download(
+    transport: Transport, entry: ManifestEntry, target: Path, progress: Progress | None
+) -> None:
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-")
     tmp = Path(tmp_name)
     try:
         h, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out, contextlib.closing(transport.open_blob(entry.sha256)) as src:
+        with (
+            os.fdopen(fd, "wb") as out,
+            contextlib.closing(transport.open_blob(entry.sha256)) as src,
+        ):
             while chunk := src.read(CHUNK):
                 h.update(chunk)
                 out.write(chunk)

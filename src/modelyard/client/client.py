@@ -42,8 +42,13 @@ def _transport(uri: str | None, settings: Settings) -> Transport:
 class Client:
     """The registry's operations. ``Client()`` uses ``MODELYARD_URI``, else ``./modelyard``."""
 
-    def __init__(self, uri: str | None = None, *, transport: Transport | None = None,
-                 settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        uri: str | None = None,
+        *,
+        transport: Transport | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.settings = settings or Settings()
         self._t = transport or _transport(uri, self.settings)
 
@@ -61,16 +66,18 @@ class Client:
         self.close()
 
     # registered models -------------------------------------------------------------
-    def create_model(self, name: str, description: str = "",
-                     tags: dict[str, str] | None = None) -> RegisteredModel:
+    def create_model(
+        self, name: str, description: str = "", tags: dict[str, str] | None = None
+    ) -> RegisteredModel:
         """Register a new model name (unique, ignoring case)."""
         return self._t.create_model(name, description, tags or {})
 
     def get_model(self, name: str) -> RegisteredModel:
         return self._t.get_model(name)
 
-    def search_models(self, filter: str | None = None, max_results: int = 100,
-                      page_token: str | None = None) -> Page[RegisteredModel]:
+    def search_models(
+        self, filter: str | None = None, max_results: int = 100, page_token: str | None = None
+    ) -> Page[RegisteredModel]:
         """Models matching a filter such as ``name LIKE '%fraud%' AND tags.team = 'risk'``."""
         return self._t.search_models(filter, max_results, page_token)
 
@@ -91,8 +98,9 @@ class Client:
         self._t.delete_model_tag(name, key)
 
     # versions ----------------------------------------------------------------------
-    def create_version(self, name: str, spec: NewVersion,
-                       idempotency_key: str | None = None) -> ModelVersion:
+    def create_version(
+        self, name: str, spec: NewVersion, idempotency_key: str | None = None
+    ) -> ModelVersion:
         """Create a version from a manifest whose blobs are already stored."""
         return self._t.create_version(name, spec, idempotency_key or uuid.uuid4().hex)
 
@@ -104,8 +112,9 @@ class Client:
         parsed = parse_model_uri(uri)
         return self._t.get_version(parsed.name, str(parsed.ref))
 
-    def search_versions(self, filter: str | None = None, max_results: int = 100,
-                        page_token: str | None = None) -> Page[ModelVersion]:
+    def search_versions(
+        self, filter: str | None = None, max_results: int = 100, page_token: str | None = None
+    ) -> Page[ModelVersion]:
         """Versions across models, e.g. ``name = 'Fraud' AND tags.owner = 'alice'``."""
         return self._t.search_versions(filter, max_results, page_token)
 
@@ -139,8 +148,14 @@ class Client:
         self._t.delete_version_tag(name, str(version), key)
 
     # stages and aliases ------------------------------------------------------------
-    def transition(self, name: str, version: int | str, stage: str,
-                   archive_existing: bool = True, comment: str = "") -> ModelVersion:
+    def transition(
+        self,
+        name: str,
+        version: int | str,
+        stage: str,
+        archive_existing: bool = True,
+        comment: str = "",
+    ) -> ModelVersion:
         """Move a version to a stage; versions already in that stage are archived by default."""
         return self._t.transition(name, str(version), stage, archive_existing, comment)
 
@@ -157,12 +172,19 @@ class Client:
     def delete_alias(self, name: str, alias: str) -> None:
         self._t.delete_alias(name, alias)
 
-    def audit(self, model: str | None = None, since: datetime | None = None,
-              max_results: int = 100, page_token: str | None = None) -> Page[AuditEvent]:
+    def audit(
+        self,
+        model: str | None = None,
+        since: datetime | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+    ) -> Page[AuditEvent]:
         """The audit trail: who did what, when, before → after."""
         return self._t.audit(model, since, max_results, page_token)
 
-    def full_audit(self, model: str | None = None, since: datetime | None = None) -> list[AuditEvent]:
+    def full_audit(
+        self, model: str | None = None, since: datetime | None = None
+    ) -> list[AuditEvent]:
         events: list[AuditEvent] = []
         token: str | None = None
         while True:
@@ -180,12 +202,11 @@ class Client:
         """Fetch a version's files, each verified against its digest; cached by digest."""
         mv = self.get_version_by_uri(uri)
         target = dest or self.settings.cache_root() / "versions" / mv.manifest_digest
-        with transfer_progress(f"{mv.name} v{mv.version}", mv.manifest.total_size,
-                               progress) as bar:
+        with transfer_progress(f"{mv.name} v{mv.version}", mv.manifest.total_size, progress) as bar:
             return fetch(self._t, mv.manifest, Path(target), bar)
 
     def load_model(self, uri: str, *, allow_pickle: bool = False) -> Any:
-        """Load ``models:/NAME/…`` after verifying every file; returns an object with ``predict``."""
+        """Load ``models:/NAME/…``, every file verified first; the result has ``predict``."""
         from modelyard.flavors import load_model as load_flavor
 
         if not isinstance(uri, str):

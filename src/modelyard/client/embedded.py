@@ -19,6 +19,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.service import audit, models, runs, stages, versions
+from modelyard.service.ports import Readable
 from modelyard.service.runs import RunSpec
 
 
@@ -123,7 +124,7 @@ class EmbeddedTransport:
     def missing_blobs(self, digests: Iterable[str]) -> set[str]:
         return self.ctx.blobs.missing(digests)
 
-    def upload_blob(self, digest: str, stream: BinaryIO, size: int) -> None:
+    def upload_blob(self, digest: str, stream: Readable, size: int) -> None:
         self.ctx.blobs.put(stream, expected=digest)
 
     def open_blob(self, digest: str) -> BinaryIO:

@@ -59,8 +59,12 @@ class ActiveRun:
     def __enter__(self) -> ActiveRun:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         try:
             self.end("FAILED" if exc_type else "FINISHED")
         finally:
@@ -92,10 +96,18 @@ class ActiveRun:
     def set_tag(self, key: str, value: str) -> None:
         self.client.transport.set_run_tag(self.id, key, value)
 
-    def log_model(self, model: Any, name: str, *, registered_model_name: str | None = None,
-                  input_example: Any = None, flavor: str | None = None,
-                  serialization: str | None = None, description: str = "",
-                  tags: dict[str, str] | None = None) -> ModelVersion:
+    def log_model(
+        self,
+        model: Any,
+        name: str,
+        *,
+        registered_model_name: str | None = None,
+        input_example: Any = None,
+        flavor: str | None = None,
+        serialization: str | None = None,
+        description: str = "",
+        tags: dict[str, str] | None = None,
+    ) -> ModelVersion:
         """Save a model, upload its files, and register it as the next version.
 
         Without ``registered_model_name`` the model is registered under ``name``.
@@ -104,32 +116,50 @@ class ActiveRun:
 
         with tempfile.TemporaryDirectory(prefix="modelyard-") as tmp:
             root = Path(tmp)
-            saved = save_model(model, root, flavor=flavor, input_example=input_example,
-                               serialization=serialization)
+            saved = save_model(
+                model, root, flavor=flavor, input_example=input_example, serialization=serialization
+            )
             manifest = build_manifest(root)
             with transfer_progress(f"uploading {name}", manifest.total_size) as bar:
                 push(self.client.transport, root, manifest, bar)
         spec = NewVersion(
-            manifest=manifest, flavor=saved.flavor, flavor_metadata=saved.metadata,
-            signature=saved.signature, requirements=saved.requirements,
-            python_version=saved.python_version, run_id=self.id,
-            source=f"runs:/{self.id}/{name}", description=description, tags=tags or {},
+            manifest=manifest,
+            flavor=saved.flavor,
+            flavor_metadata=saved.metadata,
+            signature=saved.signature,
+            requirements=saved.requirements,
+            python_version=saved.python_version,
+            run_id=self.id,
+            source=f"runs:/{self.id}/{name}",
+            description=description,
+            tags=tags or {},
         )
-        return self.client.create_version(registered_model_name or name, spec,
-                                          idempotency_key=uuid.uuid4().hex)
+        return self.client.create_version(
+            registered_model_name or name, spec, idempotency_key=uuid.uuid4().hex
+        )
 
 
-def start_run(*, experiment: str = "Default", name: str = "",
-              params: Mapping[str, object] | None = None, tags: Mapping[str, str] | None = None,
-              client: Client | None = None) -> ActiveRun:
+def start_run(
+    *,
+    experiment: str = "Default",
+    name: str = "",
+    params: Mapping[str, object] | None = None,
+    tags: Mapping[str, str] | None = None,
+    client: Client | None = None,
+) -> ActiveRun:
     """Start a run that records params, metrics, datasets, code and environment."""
     owns = client is None
     client = client or Client()
     commit, dirty = code_version()
     spec = RunSpec(
-        experiment=experiment, name=name, params={k: str(v) for k, v in (params or {}).items()},
-        tags=dict(tags or {}), git_commit=commit, git_dirty=dirty,
-        python_version=platform.python_version(), packages=installed_packages(),
+        experiment=experiment,
+        name=name,
+        params={k: str(v) for k, v in (params or {}).items()},
+        tags=dict(tags or {}),
+        git_commit=commit,
+        git_dirty=dirty,
+        python_version=platform.python_version(),
+        packages=installed_packages(),
     )
     return ActiveRun(client, client.transport.start_run(spec), owns)
 

@@ -1,10 +1,10 @@
 """The one filter grammar, shared by SDK, CLI, REST and the MLflow adapter.
 
-    filter  := clause ( AND clause )*
-    clause  := field op value
-    field   := name | version | stage | run_id | alias | tags.<key> | tags.`<key>`
-    op      := = | != | LIKE | ILIKE
-    value   := 'text' | "text" | integer
+filter  := clause ( AND clause )*
+clause  := field op value
+field   := name | version | stage | run_id | alias | tags.<key> | tags.`<key>`
+op      := = | != | LIKE | ILIKE
+value   := 'text' | "text" | integer
 """
 
 from __future__ import annotations
@@ -86,7 +86,9 @@ def _clause(field: str, op: str, raw: str, allowed: frozenset[str]) -> Clause:
         field = "tags"
     field = field.lower()
     if field not in allowed:
-        raise InvalidArgument(f"cannot filter on {field!r}: use one of {', '.join(sorted(allowed))}")
+        raise InvalidArgument(
+            f"cannot filter on {field!r}: use one of {', '.join(sorted(allowed))}"
+        )
     if field == "version":
         if op not in ("=", "!="):
             raise InvalidArgument("version supports only = and !=")
@@ -100,9 +102,7 @@ def _clause(field: str, op: str, raw: str, allowed: frozenset[str]) -> Clause:
 
 def like_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     """Translate SQL LIKE (``%`` and ``_``) to an anchored regex."""
-    body = "".join(
-        ".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern
-    )
+    body = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
     return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 

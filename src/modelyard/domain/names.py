@@ -16,7 +16,9 @@ MAX_VERSION = 2**31 - 1
 RESERVED_ALIASES = frozenset({"latest", "none", "staging", "production", "archived"})
 _VERSION_LIKE = re.compile(r"v?[0-9]+", re.IGNORECASE)
 # C0/C1 controls except tab and newline, plus bidi overrides and zero-width characters.
-_FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_FORBIDDEN_TEXT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def _show(value: str, limit: int = 60) -> str:

@@ -20,10 +20,12 @@ def page_size(value: object) -> int:
         return DEFAULT_PAGE
     if isinstance(value, bool):
         raise InvalidArgument("max_results must be an integer")
-    try:
-        size = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"max_results must be an integer, not {str(value)[:40]!r}") from None
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        size = int(value)
+    else:
+        raise InvalidArgument(f"max_results must be an integer, not {str(value)[:40]!r}")
     if not 1 <= size <= MAX_PAGE:
         raise InvalidArgument(f"max_results must be between 1 and {MAX_PAGE}")
     return size

@@ -6,9 +6,9 @@ from modelyard.domain import names
 from modelyard.domain.entities import Page, RegisteredModel
 from modelyard.domain.filters import MODEL_FIELDS, parse_filter
 from modelyard.domain.paging import decode_token, encode_token, page_size
+from modelyard.errors import AlreadyExists, InvalidArgument, NotFound
 from modelyard.service.context import Context, record
 from modelyard.service.ports import Repository
-from modelyard.errors import AlreadyExists, InvalidArgument, NotFound
 
 MAX_TAGS = 100
 
@@ -63,7 +63,10 @@ def get_model(ctx: Context, name: str) -> RegisteredModel:
 
 
 def search_models(
-    ctx: Context, filter: str | None = None, max_results: int | None = 100, page_token: str | None = None
+    ctx: Context,
+    filter: str | None = None,
+    max_results: int | None = 100,
+    page_token: str | None = None,
 ) -> Page[RegisteredModel]:
     flt = parse_filter(filter, MODEL_FIELDS)
     limit = page_size(max_results)
@@ -84,8 +87,14 @@ def rename_model(ctx: Context, name: str, new_name: str) -> RegisteredModel:
         if names.name_key(new_name) != names.name_key(model.name):
             _ensure_free(uow.repo, new_name)
         uow.repo.rename_model(model.id, new_name, ctx.clock())
-        record(ctx, uow.repo, "model.rename", model=new_name,
-               before={"name": model.name}, after={"name": new_name})
+        record(
+            ctx,
+            uow.repo,
+            "model.rename",
+            model=new_name,
+            before={"name": model.name},
+            after={"name": new_name},
+        )
         renamed = uow.repo.get_model(new_name)
         uow.commit()
     return renamed
@@ -104,8 +113,14 @@ def update_model(ctx: Context, name: str, description: str) -> RegisteredModel:
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
         uow.repo.describe_model(model.id, description, ctx.clock())
-        record(ctx, uow.repo, "model.update", model=model.name,
-               before={"description": model.description}, after={"description": description})
+        record(
+            ctx,
+            uow.repo,
+            "model.update",
+            model=model.name,
+            before={"description": model.description},
+            after={"description": description},
+        )
         updated = uow.repo.get_model(name)
         uow.commit()
     return updated
@@ -117,8 +132,13 @@ def delete_model(ctx: Context, name: str) -> None:
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
         uow.repo.delete_model(model.id, ctx.clock())
-        record(ctx, uow.repo, "model.delete", model=model.name,
-               before={"latest_version": model.latest_version, "aliases": model.aliases})
+        record(
+            ctx,
+            uow.repo,
+            "model.delete",
+            model=model.name,
+            before={"latest_version": model.latest_version, "aliases": model.aliases},
+        )
         uow.commit()
 
 
@@ -130,8 +150,7 @@ def set_model_tag(ctx: Context, name: str, key: str, value: str) -> None:
             raise InvalidArgument(f"a model has at most {MAX_TAGS} tags")
         uow.repo.set_model_tag(model.id, key, value)
         before = {key: model.tags[key]} if key in model.tags else None
-        record(ctx, uow.repo, "model.tag.set", model=model.name, before=before,
-               after={key: value})
+        record(ctx, uow.repo, "model.tag.set", model=model.name, before=before, after={key: value})
         uow.commit()
 
 
@@ -142,6 +161,5 @@ def delete_model_tag(ctx: Context, name: str, key: str) -> None:
         if key not in model.tags:
             raise NotFound(f"model {model.name!r} has no tag {key!r}")
         uow.repo.delete_model_tag(model.id, key)
-        record(ctx, uow.repo, "model.tag.delete", model=model.name,
-               before={key: model.tags[key]})
+        record(ctx, uow.repo, "model.tag.delete", model=model.name, before={key: model.tags[key]})
         uow.commit()

@@ -81,7 +81,8 @@ class Repository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    repo: Repository
+    @property
+    def repo(self) -> Repository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -103,8 +104,16 @@ class BlobInfo:
     size: int
 
 
+class Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+class ReadStream(Readable, Protocol):
+    def close(self) -> None: ...
+
+
 class BlobStore(Protocol):
-    def put(self, stream: BinaryIO, expected: str | None = None) -> BlobInfo:
+    def put(self, stream: Readable, expected: str | None = None) -> BlobInfo:
         """Store a stream, hashing while it is read; whole and verified, or absent."""
         ...
 

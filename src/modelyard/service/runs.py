@@ -39,8 +39,10 @@ def run_id(value: object) -> str:
 def _params(params: dict[str, object]) -> dict[str, str]:
     if len(params) > MAX_BATCH:
         raise InvalidArgument(f"at most {MAX_BATCH} params per call")
-    return {names.tag_key(k): names.text(str(v), "param value", MAX_PARAM_VALUE)
-            for k, v in params.items()}
+    return {
+        names.tag_key(k): names.text(str(v), "param value", MAX_PARAM_VALUE)
+        for k, v in params.items()
+    }
 
 
 def start_run(ctx: Context, spec: RunSpec) -> Run:
@@ -48,10 +50,20 @@ def start_run(ctx: Context, spec: RunSpec) -> Run:
     params = _params(dict(spec.params))
     tags = {names.tag_key(k): names.tag_value(v) for k, v in spec.tags.items()}
     run = Run(
-        id=ctx.new_id(), experiment=experiment, name=names.text(spec.name, "run name", 256),
-        status=RunStatus.RUNNING, user=ctx.actor, started_at=ctx.clock(), ended_at=None,
-        params={}, metrics=(), datasets=(), tags={}, git_commit=spec.git_commit,
-        git_dirty=spec.git_dirty, python_version=spec.python_version,
+        id=ctx.new_id(),
+        experiment=experiment,
+        name=names.text(spec.name, "run name", 256),
+        status=RunStatus.RUNNING,
+        user=ctx.actor,
+        started_at=ctx.clock(),
+        ended_at=None,
+        params={},
+        metrics=(),
+        datasets=(),
+        tags={},
+        git_commit=spec.git_commit,
+        git_dirty=spec.git_dirty,
+        python_version=spec.python_version,
         packages=dict(spec.packages),
     )
     with ctx.uow(write=True) as uow:
@@ -60,8 +72,12 @@ def start_run(ctx: Context, spec: RunSpec) -> Run:
             uow.repo.add_params(run.id, params)
         for k, v in tags.items():
             uow.repo.set_run_tag(run.id, k, v)
-        record(ctx, uow.repo, "run.start", after={"run_id": run.id, "experiment": experiment,
-                                                  "git_commit": spec.git_commit})
+        record(
+            ctx,
+            uow.repo,
+            "run.start",
+            after={"run_id": run.id, "experiment": experiment, "git_commit": spec.git_commit},
+        )
         created = uow.repo.get_run(run.id)
         uow.commit()
     return created
@@ -113,8 +129,12 @@ def log_metrics(ctx: Context, rid: str, metrics: Iterable[Metric]) -> None:
     with ctx.uow(write=True) as uow:
         _running(uow.repo.get_run(rid))
         uow.repo.add_metrics(rid, checked)
-        record(ctx, uow.repo, "run.metrics", after={
-            "run_id": rid, "metrics": [[m.key, m.value, m.step] for m in checked]})
+        record(
+            ctx,
+            uow.repo,
+            "run.metrics",
+            after={"run_id": rid, "metrics": [[m.key, m.value, m.step] for m in checked]},
+        )
         uow.commit()
 
 
@@ -129,9 +149,17 @@ def log_dataset(ctx: Context, rid: str, dataset: Dataset) -> None:
     with ctx.uow(write=True) as uow:
         _running(uow.repo.get_run(rid))
         uow.repo.add_dataset(rid, checked)
-        record(ctx, uow.repo, "run.dataset", after={
-            "run_id": rid, "name": checked.name, "digest": checked.digest,
-            "source": checked.source})
+        record(
+            ctx,
+            uow.repo,
+            "run.dataset",
+            after={
+                "run_id": rid,
+                "name": checked.name,
+                "digest": checked.digest,
+                "source": checked.source,
+            },
+        )
         uow.commit()
 
 
@@ -156,8 +184,13 @@ def end_run(ctx: Context, rid: str, status: str = "FINISHED") -> Run:
     with ctx.uow(write=True) as uow:
         _running(uow.repo.get_run(rid))
         uow.repo.end_run(rid, final, ctx.clock())
-        record(ctx, uow.repo, "run.end", before={"run_id": rid, "status": "RUNNING"},
-               after={"run_id": rid, "status": final.value})
+        record(
+            ctx,
+            uow.repo,
+            "run.end",
+            before={"run_id": rid, "status": "RUNNING"},
+            after={"run_id": rid, "status": final.value},
+        )
         ended = uow.repo.get_run(rid)
         uow.commit()
     return ended

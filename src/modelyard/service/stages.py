@@ -23,27 +23,49 @@ def _move(
     repo.add_stage_change(
         model.id, StageChange(model.name, v.version, v.stage, to, ctx.actor, at, comment)
     )
-    record(ctx, repo, "version.transition", model=model.name, version=v.version,
-           before={"stage": v.stage.value}, after={"stage": to.value, "comment": comment})
+    record(
+        ctx,
+        repo,
+        "version.transition",
+        model=model.name,
+        version=v.version,
+        before={"stage": v.stage.value},
+        after={"stage": to.value, "comment": comment},
+    )
 
 
 def _transition(
-    ctx: Context, repo: Repository, model: RegisteredModel, v: ModelVersion,
-    to: Stage, archive_existing: bool, comment: str,
+    ctx: Context,
+    repo: Repository,
+    model: RegisteredModel,
+    v: ModelVersion,
+    to: Stage,
+    archive_existing: bool,
+    comment: str,
 ) -> ModelVersion:
     if v.stage != to:
         _move(ctx, repo, model, v, to, comment)
     if archive_existing and to in ARCHIVABLE:
         for other in repo.versions_in_stage(model.id, to):
             if other.version != v.version:
-                _move(ctx, repo, model, other, Stage.ARCHIVED,
-                      f"archived: version {v.version} moved to {to.value}")
+                _move(
+                    ctx,
+                    repo,
+                    model,
+                    other,
+                    Stage.ARCHIVED,
+                    f"archived: version {v.version} moved to {to.value}",
+                )
     return repo.get_version(model.id, v.version)
 
 
 def transition_stage(
-    ctx: Context, name: str, ref: object, stage: object,
-    archive_existing: bool = True, comment: str = "",
+    ctx: Context,
+    name: str,
+    ref: object,
+    stage: object,
+    archive_existing: bool = True,
+    comment: str = "",
 ) -> ModelVersion:
     """Move a version to a stage; by default the versions already there are archived."""
     name, vref, to = names.model_name(name), parse_ref(ref), parse_stage(stage)
@@ -76,8 +98,15 @@ def rollback(ctx: Context, name: str, comment: str = "") -> ModelVersion:
         target = _previous_production(uow.repo, model)
         current = [v.version for v in uow.repo.versions_in_stage(model.id, Stage.PRODUCTION)]
         moved = _transition(ctx, uow.repo, model, target, Stage.PRODUCTION, True, comment)
-        record(ctx, uow.repo, "model.rollback", model=model.name, version=target.version,
-               before={"production": current}, after={"production": [target.version]})
+        record(
+            ctx,
+            uow.repo,
+            "model.rollback",
+            model=model.name,
+            version=target.version,
+            before={"production": current},
+            after={"production": [target.version]},
+        )
         uow.commit()
     return moved
 
@@ -103,9 +132,15 @@ def set_alias(ctx: Context, name: str, alias: str, ref: object) -> ModelVersion:
         before = model.aliases.get(alias)
         if before != v.version:
             uow.repo.set_alias(model.id, alias, v.version)
-            record(ctx, uow.repo, "alias.set", model=model.name, version=v.version,
-                   before={"alias": alias, "version": before} if before else None,
-                   after={"alias": alias, "version": v.version})
+            record(
+                ctx,
+                uow.repo,
+                "alias.set",
+                model=model.name,
+                version=v.version,
+                before={"alias": alias, "version": before} if before else None,
+                after={"alias": alias, "version": v.version},
+            )
         pointed = uow.repo.get_version(model.id, v.version)
         uow.commit()
     return pointed
@@ -118,8 +153,12 @@ def delete_alias(ctx: Context, name: str, alias: str) -> None:
         if alias not in model.aliases:
             raise NotFound(f"model {model.name!r} has no alias {alias!r}")
         uow.repo.delete_alias(model.id, alias)
-        record(ctx, uow.repo, "alias.delete", model=model.name,
-               version=model.aliases[alias], before={"alias": alias,
-                                                     "version": model.aliases[alias]})
+        record(
+            ctx,
+            uow.repo,
+            "alias.delete",
+            model=model.name,
+            version=model.aliases[alias],
+            before={"alias": alias, "version": model.aliases[alias]},
+        )
         uow.commit()
-

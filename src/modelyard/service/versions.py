@@ -59,7 +59,9 @@ def create_version(
         raise InvalidArgument(f"idempotency key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
     missing = ctx.blobs.missing(spec.manifest.blob_digests())
     if missing:
-        raise InvalidArgument(f"manifest names {len(missing)} blob(s) not stored, e.g. sha256:{min(missing)}")
+        raise InvalidArgument(
+            f"manifest names {len(missing)} blob(s) not stored, e.g. sha256:{min(missing)}"
+        )
     for attempt in range(3):
         try:
             return _create_version_once(ctx, name, spec, idempotency_key, create_model)
@@ -86,17 +88,40 @@ def _create_version_once(
         number = repo.allocate_version(model.id)
         now = ctx.clock()
         version = ModelVersion(
-            model_id=model.id, name=model.name, version=number, stage=Stage.NONE,
-            description=spec.description, tags=spec.tags, aliases=(),
-            manifest_digest=spec.manifest.digest, manifest=spec.manifest, run_id=spec.run_id,
-            flavor=spec.flavor, flavor_metadata=spec.flavor_metadata, signature=spec.signature,
-            requirements=spec.requirements, python_version=spec.python_version,
-            source=spec.source, created_at=now, updated_at=now, created_by=ctx.actor,
+            model_id=model.id,
+            name=model.name,
+            version=number,
+            stage=Stage.NONE,
+            description=spec.description,
+            tags=spec.tags,
+            aliases=(),
+            manifest_digest=spec.manifest.digest,
+            manifest=spec.manifest,
+            run_id=spec.run_id,
+            flavor=spec.flavor,
+            flavor_metadata=spec.flavor_metadata,
+            signature=spec.signature,
+            requirements=spec.requirements,
+            python_version=spec.python_version,
+            source=spec.source,
+            created_at=now,
+            updated_at=now,
+            created_by=ctx.actor,
         )
         repo.add_version(version, (key, request) if key is not None else None)
-        record(ctx, repo, "version.create", model=model.name, version=number,
-               after={"manifest_digest": version.manifest_digest, "run_id": spec.run_id,
-                      "flavor": spec.flavor, "tags": spec.tags})
+        record(
+            ctx,
+            repo,
+            "version.create",
+            model=model.name,
+            version=number,
+            after={
+                "manifest_digest": version.manifest_digest,
+                "run_id": spec.run_id,
+                "flavor": spec.flavor,
+                "tags": spec.tags,
+            },
+        )
         created = repo.get_version(model.id, number)
         uow.commit()
     return created
@@ -141,7 +166,10 @@ def get_version(ctx: Context, name: str, ref: object) -> ModelVersion:
 
 
 def search_versions(
-    ctx: Context, filter: str | None = None, max_results: int | None = 100, page_token: str | None = None
+    ctx: Context,
+    filter: str | None = None,
+    max_results: int | None = 100,
+    page_token: str | None = None,
 ) -> Page[ModelVersion]:
     """Versions across all models matching a filter, by model name then newest first."""
     flt = parse_filter(filter, VERSION_FIELDS)
@@ -173,9 +201,18 @@ def update_version(ctx: Context, name: str, ref: object, description: str) -> Mo
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
         v = resolve(uow.repo, model, vref)
-        uow.repo.update_version(model.id, v.version, VersionUpdate(description=description), ctx.clock())
-        record(ctx, uow.repo, "version.update", model=model.name, version=v.version,
-               before={"description": v.description}, after={"description": description})
+        uow.repo.update_version(
+            model.id, v.version, VersionUpdate(description=description), ctx.clock()
+        )
+        record(
+            ctx,
+            uow.repo,
+            "version.update",
+            model=model.name,
+            version=v.version,
+            before={"description": v.description},
+            after={"description": description},
+        )
         updated = uow.repo.get_version(model.id, v.version)
         uow.commit()
     return updated
@@ -190,9 +227,18 @@ def delete_version(ctx: Context, name: str, ref: object) -> None:
         for alias in v.aliases:
             uow.repo.delete_alias(model.id, alias)
         uow.repo.delete_version(model.id, v.version, ctx.clock())
-        record(ctx, uow.repo, "version.delete", model=model.name, version=v.version,
-               before={"stage": v.stage.value, "aliases": list(v.aliases),
-                       "manifest_digest": v.manifest_digest})
+        record(
+            ctx,
+            uow.repo,
+            "version.delete",
+            model=model.name,
+            version=v.version,
+            before={
+                "stage": v.stage.value,
+                "aliases": list(v.aliases),
+                "manifest_digest": v.manifest_digest,
+            },
+        )
         uow.commit()
 
 
@@ -206,8 +252,15 @@ def set_version_tag(ctx: Context, name: str, ref: object, key: str, value: str) 
             raise InvalidArgument(f"a version has at most {MAX_TAGS} tags")
         uow.repo.set_version_tag(model.id, v.version, key, value)
         before = {key: v.tags[key]} if key in v.tags else None
-        record(ctx, uow.repo, "version.tag.set", model=model.name, version=v.version,
-               before=before, after={key: value})
+        record(
+            ctx,
+            uow.repo,
+            "version.tag.set",
+            model=model.name,
+            version=v.version,
+            before=before,
+            after={key: value},
+        )
         uow.commit()
 
 
@@ -219,6 +272,12 @@ def delete_version_tag(ctx: Context, name: str, ref: object, key: str) -> None:
         if key not in v.tags:
             raise NotFound(f"version {v.version} of {model.name!r} has no tag {key!r}")
         uow.repo.delete_version_tag(model.id, v.version, key)
-        record(ctx, uow.repo, "version.tag.delete", model=model.name, version=v.version,
-               before={key: v.tags[key]})
+        record(
+            ctx,
+            uow.repo,
+            "version.tag.delete",
+            model=model.name,
+            version=v.version,
+            before={key: v.tags[key]},
+        )
         uow.commit()

@@ -16,12 +16,12 @@ from typing import BinaryIO
 
 from modelyard.domain.digests import sha256_hex
 from modelyard.errors import IntegrityError, NotFound, Unavailable
-from modelyard.service.ports import BlobInfo
+from modelyard.service.ports import BlobInfo, Readable
 
 CHUNK = 1024 * 1024
 
 
-def copy_hashing(src: BinaryIO, dst: BinaryIO) -> BlobInfo:
+def copy_hashing(src: Readable, dst: BinaryIO) -> BlobInfo:
     """Copy a stream in chunks, returning its SHA-256 and size."""
     h, size = hashlib.sha256(), 0
     while chunk := src.read(CHUNK):
@@ -43,7 +43,7 @@ class LocalBlobStore:
         hexd = sha256_hex(digest)
         return self.blobs / hexd[:2] / hexd
 
-    def put(self, stream: BinaryIO, expected: str | None = None) -> BlobInfo:
+    def put(self, stream: Readable, expected: str | None = None) -> BlobInfo:
         if expected is not None:
             expected = sha256_hex(expected)
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")

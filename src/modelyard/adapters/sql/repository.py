@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Row,
+    Table,
     and_,
     delete,
     exists,
@@ -67,7 +68,9 @@ def _model_where(clause: Clause) -> ColumnElement[bool]:
     if clause.field == "name":
         return _name_clause(clause)
     tag = t.model_tags
-    return exists().where(tag.c.model_id == _m.c.id, tag.c.key == clause.key, _op(tag.c.value, clause))
+    return exists().where(
+        tag.c.model_id == _m.c.id, tag.c.key == clause.key, _op(tag.c.value, clause)
+    )
 
 
 def _version_where(clause: Clause) -> ColumnElement[bool]:
@@ -83,8 +86,10 @@ def _version_where(clause: Clause) -> ColumnElement[bool]:
         )
     tag = t.version_tags
     return exists().where(
-        tag.c.model_id == _v.c.model_id, tag.c.version == _v.c.version,
-        tag.c.key == clause.key, _op(tag.c.value, clause),
+        tag.c.model_id == _v.c.model_id,
+        tag.c.version == _v.c.version,
+        tag.c.key == clause.key,
+        _op(tag.c.value, clause),
     )
 
 
@@ -97,11 +102,18 @@ class SqlRepository:
     def add_model(self, model: RegisteredModel) -> None:
         try:
             with self.conn.begin_nested():
-                self.conn.execute(insert(_m).values(
-                    id=model.id, name=model.name, name_key=names.name_key(model.name),
-                    description=model.description, next_version=1, created_at=model.created_at,
-                    updated_at=model.updated_at, created_by=model.created_by,
-                ))
+                self.conn.execute(
+                    insert(_m).values(
+                        id=model.id,
+                        name=model.name,
+                        name_key=names.name_key(model.name),
+                        description=model.description,
+                        next_version=1,
+                        created_at=model.created_at,
+                        updated_at=model.updated_at,
+                        created_by=model.created_by,
+                    )
+                )
         except sa_exc.IntegrityError:
             raise AlreadyExists(f"a model named {model.name!r} already exists") from None
 
@@ -111,19 +123,29 @@ class SqlRepository:
         als: dict[str, dict[str, int]] = defaultdict(dict)
         latest: dict[str, int] = {}
         if ids:
-            for r in self.conn.execute(select(t.model_tags).where(t.model_tags.c.model_id.in_(ids))):
+            for r in self.conn.execute(
+                select(t.model_tags).where(t.model_tags.c.model_id.in_(ids))
+            ):
                 tags[r.model_id][r.key] = r.value
             for r in self.conn.execute(select(t.aliases).where(t.aliases.c.model_id.in_(ids))):
                 als[r.model_id][r.alias] = r.version
-            q = (select(_v.c.model_id, func.max(_v.c.version))
-                 .where(_v.c.model_id.in_(ids), _v.c.deleted_at.is_(None))
-                 .group_by(_v.c.model_id))
+            q = (
+                select(_v.c.model_id, func.max(_v.c.version))
+                .where(_v.c.model_id.in_(ids), _v.c.deleted_at.is_(None))
+                .group_by(_v.c.model_id)
+            )
             latest = {mid: n for mid, n in self.conn.execute(q)}
         return [
             RegisteredModel(
-                id=r.id, name=r.name, description=r.description, tags=tags[r.id],
-                aliases=dict(sorted(als[r.id].items())), created_at=r.created_at,
-                updated_at=r.updated_at, created_by=r.created_by, latest_version=latest.get(r.id, 0),
+                id=r.id,
+                name=r.name,
+                description=r.description,
+                tags=tags[r.id],
+                aliases=dict(sorted(als[r.id].items())),
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+                created_by=r.created_by,
+                latest_version=latest.get(r.id, 0),
             )
             for r in rows
         ]
@@ -139,8 +161,13 @@ class SqlRepository:
 
     def list_models(self, flt: Filter, offset: int, limit: int) -> list[RegisteredModel]:
         where = [_model_where(c) for c in flt.clauses]
-        q = (select(_m).where(_m.c.deleted_at.is_(None), *where)
-             .order_by(_m.c.name_key).offset(offset).limit(limit))
+        q = (
+            select(_m)
+            .where(_m.c.deleted_at.is_(None), *where)
+            .order_by(_m.c.name_key)
+            .offset(offset)
+            .limit(limit)
+        )
         return self._models(self.conn.execute(q).all())
 
     def _update_model(self, model_id: str, **values: Any) -> None:
@@ -149,8 +176,9 @@ class SqlRepository:
     def rename_model(self, model_id: str, new_name: str, at: datetime) -> None:
         try:
             with self.conn.begin_nested():
-                self._update_model(model_id, name=new_name, name_key=names.name_key(new_name),
-                                   updated_at=at)
+                self._update_model(
+                    model_id, name=new_name, name_key=names.name_key(new_name), updated_at=at
+                )
         except sa_exc.IntegrityError:
             raise AlreadyExists(f"a model named {new_name!r} already exists") from None
 
@@ -159,8 +187,11 @@ class SqlRepository:
 
     def delete_model(self, model_id: str, at: datetime) -> None:
         self._update_model(model_id, deleted_at=at, updated_at=at)
-        self.conn.execute(update(_v).where(_v.c.model_id == model_id, _v.c.deleted_at.is_(None))
-                          .values(deleted_at=at))
+        self.conn.execute(
+            update(_v)
+            .where(_v.c.model_id == model_id, _v.c.deleted_at.is_(None))
+            .values(deleted_at=at)
+        )
         self.conn.execute(delete(t.aliases).where(t.aliases.c.model_id == model_id))
 
     def set_model_tag(self, model_id: str, key: str, value: str) -> None:
@@ -171,11 +202,15 @@ class SqlRepository:
         self.conn.execute(delete(tag).where(tag.c.model_id == model_id, tag.c.key == key))
 
     def allocate_version(self, model_id: str) -> int:
-        q = (update(_m).where(_m.c.id == model_id)
-             .values(next_version=_m.c.next_version + 1).returning(_m.c.next_version))
+        q = (
+            update(_m)
+            .where(_m.c.id == model_id)
+            .values(next_version=_m.c.next_version + 1)
+            .returning(_m.c.next_version)
+        )
         return int(self.conn.execute(q).scalar_one()) - 1
 
-    def _upsert(self, table: t.Table, keys: dict[str, Any], values: dict[str, Any]) -> None:
+    def _upsert(self, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> None:
         cond = and_(*(table.c[k] == v for k, v in keys.items()))
         done = self.conn.execute(update(table).where(cond).values(**values))
         if done.rowcount == 0:
@@ -184,21 +219,37 @@ class SqlRepository:
     # versions ----------------------------------------------------------------------
     def add_version(self, version: ModelVersion, idempotency: tuple[str, str] | None) -> None:
         key, request = idempotency if idempotency else (None, None)
-        manifest = [{"path": e.path, "size": e.size, "sha256": e.sha256}
-                    for e in version.manifest.entries]
-        self.conn.execute(insert(_v).values(
-            model_id=version.model_id, version=version.version, stage=version.stage.value,
-            description=version.description, manifest_digest=version.manifest_digest,
-            manifest=manifest, run_id=version.run_id, flavor=version.flavor,
-            flavor_metadata=version.flavor_metadata, signature=version.signature,
-            requirements=list(version.requirements), python_version=version.python_version,
-            source=version.source, created_at=version.created_at,
-            updated_at=version.updated_at, created_by=version.created_by,
-            idempotency_key=key, request_digest=request,
-        ))
+        manifest = [
+            {"path": e.path, "size": e.size, "sha256": e.sha256} for e in version.manifest.entries
+        ]
+        self.conn.execute(
+            insert(_v).values(
+                model_id=version.model_id,
+                version=version.version,
+                stage=version.stage.value,
+                description=version.description,
+                manifest_digest=version.manifest_digest,
+                manifest=manifest,
+                run_id=version.run_id,
+                flavor=version.flavor,
+                flavor_metadata=version.flavor_metadata,
+                signature=version.signature,
+                requirements=list(version.requirements),
+                python_version=version.python_version,
+                source=version.source,
+                created_at=version.created_at,
+                updated_at=version.updated_at,
+                created_by=version.created_by,
+                idempotency_key=key,
+                request_digest=request,
+            )
+        )
         for k, value in version.tags.items():
-            self.conn.execute(insert(t.version_tags).values(
-                model_id=version.model_id, version=version.version, key=k, value=value))
+            self.conn.execute(
+                insert(t.version_tags).values(
+                    model_id=version.model_id, version=version.version, key=k, value=value
+                )
+            )
 
     def _versions(self, rows: Sequence[Row[Any]]) -> list[ModelVersion]:
         keys = [(r.model_id, r.version) for r in rows]
@@ -212,26 +263,46 @@ class SqlRepository:
             q = select(al).where(tuple_(al.c.model_id, al.c.version).in_(keys))
             for r in self.conn.execute(q):
                 als[(r.model_id, r.version)].append(r.alias)
-        return [self._version(r, tags[(r.model_id, r.version)],
-                              tuple(sorted(als[(r.model_id, r.version)]))) for r in rows]
+        return [
+            self._version(
+                r, tags[(r.model_id, r.version)], tuple(sorted(als[(r.model_id, r.version)]))
+            )
+            for r in rows
+        ]
 
     @staticmethod
     def _version(r: Row[Any], tags: dict[str, str], aliases: tuple[str, ...]) -> ModelVersion:
-        manifest = Manifest(tuple(ManifestEntry(e["path"], e["size"], e["sha256"])
-                                  for e in r.manifest))
+        manifest = Manifest(
+            tuple(ManifestEntry(e["path"], e["size"], e["sha256"]) for e in r.manifest)
+        )
         return ModelVersion(
-            model_id=r.model_id, name=r.name, version=r.version, stage=Stage(r.stage),
-            description=r.description, tags=tags, aliases=aliases,
-            manifest_digest=r.manifest_digest, manifest=manifest, run_id=r.run_id,
-            flavor=r.flavor, flavor_metadata=r.flavor_metadata, signature=r.signature,
-            requirements=tuple(r.requirements), python_version=r.python_version,
-            source=r.source, created_at=r.created_at, updated_at=r.updated_at,
+            model_id=r.model_id,
+            name=r.name,
+            version=r.version,
+            stage=Stage(r.stage),
+            description=r.description,
+            tags=tags,
+            aliases=aliases,
+            manifest_digest=r.manifest_digest,
+            manifest=manifest,
+            run_id=r.run_id,
+            flavor=r.flavor,
+            flavor_metadata=r.flavor_metadata,
+            signature=r.signature,
+            requirements=tuple(r.requirements),
+            python_version=r.python_version,
+            source=r.source,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
             created_by=r.created_by,
         )
 
     def _live_versions(self) -> Any:
-        return (select(_v, _m.c.name).join(_m, _m.c.id == _v.c.model_id)
-                .where(_v.c.deleted_at.is_(None), _m.c.deleted_at.is_(None)))
+        return (
+            select(_v, _m.c.name)
+            .join(_m, _m.c.id == _v.c.model_id)
+            .where(_v.c.deleted_at.is_(None), _m.c.deleted_at.is_(None))
+        )
 
     def get_version(self, model_id: str, number: int) -> ModelVersion:
         q = self._live_versions().where(_v.c.model_id == model_id, _v.c.version == number)
@@ -242,7 +313,8 @@ class SqlRepository:
 
     def find_idempotent(self, model_id: str, key: str) -> tuple[str, int] | None:
         q = select(_v.c.request_digest, _v.c.version).where(
-            _v.c.model_id == model_id, _v.c.idempotency_key == key)
+            _v.c.model_id == model_id, _v.c.idempotency_key == key
+        )
         row = self.conn.execute(q).first()
         return (row.request_digest, row.version) if row else None
 
@@ -262,31 +334,44 @@ class SqlRepository:
 
     def list_versions(self, flt: Filter, offset: int, limit: int) -> list[ModelVersion]:
         where = [_version_where(c) for c in flt.clauses]
-        q = (self._live_versions().where(*where)
-             .order_by(_m.c.name_key, _v.c.version.desc()).offset(offset).limit(limit))
+        q = (
+            self._live_versions()
+            .where(*where)
+            .order_by(_m.c.name_key, _v.c.version.desc())
+            .offset(offset)
+            .limit(limit)
+        )
         return self._versions(self.conn.execute(q).all())
 
-    def update_version(self, model_id: str, number: int, change: VersionUpdate, at: datetime) -> None:
+    def update_version(
+        self, model_id: str, number: int, change: VersionUpdate, at: datetime
+    ) -> None:
         values: dict[str, Any] = {"updated_at": at}
         if change.stage is not None:
             values["stage"] = change.stage.value
         if change.description is not None:
             values["description"] = change.description
-        self.conn.execute(update(_v).where(_v.c.model_id == model_id, _v.c.version == number)
-                          .values(**values))
+        self.conn.execute(
+            update(_v).where(_v.c.model_id == model_id, _v.c.version == number).values(**values)
+        )
 
     def delete_version(self, model_id: str, number: int, at: datetime) -> None:
-        self.conn.execute(update(_v).where(_v.c.model_id == model_id, _v.c.version == number)
-                          .values(deleted_at=at, updated_at=at))
+        self.conn.execute(
+            update(_v)
+            .where(_v.c.model_id == model_id, _v.c.version == number)
+            .values(deleted_at=at, updated_at=at)
+        )
 
     def set_version_tag(self, model_id: str, number: int, key: str, value: str) -> None:
-        self._upsert(t.version_tags, {"model_id": model_id, "version": number, "key": key},
-                     {"value": value})
+        self._upsert(
+            t.version_tags, {"model_id": model_id, "version": number, "key": key}, {"value": value}
+        )
 
     def delete_version_tag(self, model_id: str, number: int, key: str) -> None:
         vt = t.version_tags
-        self.conn.execute(delete(vt).where(vt.c.model_id == model_id, vt.c.version == number,
-                                           vt.c.key == key))
+        self.conn.execute(
+            delete(vt).where(vt.c.model_id == model_id, vt.c.version == number, vt.c.key == key)
+        )
 
     # aliases and stage history -----------------------------------------------------
     def set_alias(self, model_id: str, alias: str, number: int) -> None:
@@ -297,28 +382,48 @@ class SqlRepository:
         self.conn.execute(delete(al).where(al.c.model_id == model_id, al.c.alias == alias))
 
     def add_stage_change(self, model_id: str, change: StageChange) -> None:
-        self.conn.execute(insert(t.stage_changes).values(
-            model_id=model_id, name=change.name, version=change.version,
-            from_stage=change.from_stage.value, to_stage=change.to_stage.value,
-            actor=change.actor, at=change.at, comment=change.comment))
+        self.conn.execute(
+            insert(t.stage_changes).values(
+                model_id=model_id,
+                name=change.name,
+                version=change.version,
+                from_stage=change.from_stage.value,
+                to_stage=change.to_stage.value,
+                actor=change.actor,
+                at=change.at,
+                comment=change.comment,
+            )
+        )
 
     def stage_history(self, model_id: str, number: int | None) -> list[StageChange]:
         sc = t.stage_changes
-        q = select(sc).where(sc.c.model_id == model_id,
-                             sc.c.version == number if number is not None else true())
+        q = select(sc).where(
+            sc.c.model_id == model_id, sc.c.version == number if number is not None else true()
+        )
         return [
-            StageChange(r.name, r.version, Stage(r.from_stage), Stage(r.to_stage), r.actor,
-                        r.at, r.comment)
+            StageChange(
+                r.name, r.version, Stage(r.from_stage), Stage(r.to_stage), r.actor, r.at, r.comment
+            )
             for r in self.conn.execute(q.order_by(sc.c.id))
         ]
 
     # runs --------------------------------------------------------------------------
     def add_run(self, run: Run) -> None:
-        self.conn.execute(insert(t.runs).values(
-            id=run.id, experiment=run.experiment, name=run.name, status=run.status.value,
-            user=run.user, started_at=run.started_at, ended_at=run.ended_at,
-            git_commit=run.git_commit, git_dirty=run.git_dirty,
-            python_version=run.python_version, packages=run.packages))
+        self.conn.execute(
+            insert(t.runs).values(
+                id=run.id,
+                experiment=run.experiment,
+                name=run.name,
+                status=run.status.value,
+                user=run.user,
+                started_at=run.started_at,
+                ended_at=run.ended_at,
+                git_commit=run.git_commit,
+                git_dirty=run.git_dirty,
+                python_version=run.python_version,
+                packages=run.packages,
+            )
+        )
 
     def get_run(self, run_id: str) -> Run:
         r = self.conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
@@ -327,15 +432,30 @@ class SqlRepository:
         p, tg, mt, ds = t.run_params, t.run_tags, t.run_metrics, t.run_datasets
         params = {x.key: x.value for x in self.conn.execute(select(p).where(p.c.run_id == run_id))}
         tags = {x.key: x.value for x in self.conn.execute(select(tg).where(tg.c.run_id == run_id))}
-        metrics = tuple(Metric(x.key, x.value, x.step, x.timestamp) for x in self.conn.execute(
-            select(mt).where(mt.c.run_id == run_id).order_by(mt.c.id)))
-        datasets = tuple(Dataset(x.name, x.digest, x.source, x.context) for x in self.conn.execute(
-            select(ds).where(ds.c.run_id == run_id).order_by(ds.c.id)))
+        metrics = tuple(
+            Metric(x.key, x.value, x.step, x.timestamp)
+            for x in self.conn.execute(select(mt).where(mt.c.run_id == run_id).order_by(mt.c.id))
+        )
+        datasets = tuple(
+            Dataset(x.name, x.digest, x.source, x.context)
+            for x in self.conn.execute(select(ds).where(ds.c.run_id == run_id).order_by(ds.c.id))
+        )
         return Run(
-            id=r.id, experiment=r.experiment, name=r.name, status=RunStatus(r.status),
-            user=r.user, started_at=r.started_at, ended_at=r.ended_at, params=params,
-            metrics=metrics, datasets=datasets, tags=tags, git_commit=r.git_commit,
-            git_dirty=r.git_dirty, python_version=r.python_version, packages=r.packages,
+            id=r.id,
+            experiment=r.experiment,
+            name=r.name,
+            status=RunStatus(r.status),
+            user=r.user,
+            started_at=r.started_at,
+            ended_at=r.ended_at,
+            params=params,
+            metrics=metrics,
+            datasets=datasets,
+            tags=tags,
+            git_commit=r.git_commit,
+            git_dirty=r.git_dirty,
+            python_version=r.python_version,
+            packages=r.packages,
         )
 
     def add_params(self, run_id: str, params: dict[str, str]) -> None:
@@ -343,22 +463,37 @@ class SqlRepository:
         self.conn.execute(insert(t.run_params), rows)
 
     def add_metrics(self, run_id: str, metrics: Iterable[Metric]) -> None:
-        rows = [{"run_id": run_id, "key": m.key, "value": m.value, "step": m.step,
-                 "timestamp": m.timestamp} for m in metrics]
+        rows = [
+            {
+                "run_id": run_id,
+                "key": m.key,
+                "value": m.value,
+                "step": m.step,
+                "timestamp": m.timestamp,
+            }
+            for m in metrics
+        ]
         if rows:
             self.conn.execute(insert(t.run_metrics), rows)
 
     def add_dataset(self, run_id: str, dataset: Dataset) -> None:
-        self.conn.execute(insert(t.run_datasets).values(
-            run_id=run_id, name=dataset.name, digest=dataset.digest, source=dataset.source,
-            context=dataset.context))
+        self.conn.execute(
+            insert(t.run_datasets).values(
+                run_id=run_id,
+                name=dataset.name,
+                digest=dataset.digest,
+                source=dataset.source,
+                context=dataset.context,
+            )
+        )
 
     def set_run_tag(self, run_id: str, key: str, value: str) -> None:
         self._upsert(t.run_tags, {"run_id": run_id, "key": key}, {"value": value})
 
     def end_run(self, run_id: str, status: RunStatus, at: datetime) -> None:
-        self.conn.execute(update(t.runs).where(t.runs.c.id == run_id)
-                          .values(status=status.value, ended_at=at))
+        self.conn.execute(
+            update(t.runs).where(t.runs.c.id == run_id).values(status=status.value, ended_at=at)
+        )
 
     # audit -------------------------------------------------------------------------
     def audit_head(self) -> tuple[int, str]:
@@ -370,24 +505,48 @@ class SqlRepository:
 
     def add_audit(self, event: AuditEvent) -> None:
         ae = t.audit_events
-        self.conn.execute(insert(ae).values(
-            seq=event.seq, at=event.at, actor=event.actor, action=event.action,
-            model=event.model, version=event.version, before=event.before, after=event.after,
-            prev_hash=event.prev_hash, hash=event.hash))
+        self.conn.execute(
+            insert(ae).values(
+                seq=event.seq,
+                at=event.at,
+                actor=event.actor,
+                action=event.action,
+                model=event.model,
+                version=event.version,
+                before=event.before,
+                after=event.after,
+                prev_hash=event.prev_hash,
+                hash=event.hash,
+            )
+        )
         self._upsert(t.audit_head, {"id": 1}, {"seq": event.seq, "hash": event.hash})
 
     def list_audit(
         self, model: str | None, since: datetime | None, offset: int, limit: int
     ) -> list[AuditEvent]:
         ae = t.audit_events
-        q = select(ae).where(
-            func.lower(ae.c.model) == model.lower() if model is not None else true(),
-            ae.c.at >= since if since is not None else true(),
-        ).order_by(ae.c.seq).offset(offset).limit(limit)
+        q = (
+            select(ae)
+            .where(
+                func.lower(ae.c.model) == model.lower() if model is not None else true(),
+                ae.c.at >= since if since is not None else true(),
+            )
+            .order_by(ae.c.seq)
+            .offset(offset)
+            .limit(limit)
+        )
         return [
-            AuditEvent(r.seq, r.at, r.actor, r.action, r.model, r.version, r.before, r.after,
-                       r.prev_hash, r.hash)
+            AuditEvent(
+                r.seq,
+                r.at,
+                r.actor,
+                r.action,
+                r.model,
+                r.version,
+                r.before,
+                r.after,
+                r.prev_hash,
+                r.hash,
+            )
             for r in self.conn.execute(q)
         ]
-
-

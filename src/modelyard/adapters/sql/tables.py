@@ -104,8 +104,12 @@ model_versions = Table(
     Column("idempotency_key", String(128), nullable=True),
     Column("request_digest", String(64), nullable=True),
 )
-Index("uq_version_idempotency", model_versions.c.model_id, model_versions.c.idempotency_key,
-      unique=True)
+Index(
+    "uq_version_idempotency",
+    model_versions.c.model_id,
+    model_versions.c.idempotency_key,
+    unique=True,
+)
 Index("ix_versions_stage", model_versions.c.model_id, model_versions.c.stage)
 
 version_tags = Table(

@@ -43,6 +43,8 @@ def make_engine(url: str) -> Engine:
 
 
 class SqlUnitOfWork:
+    repo: SqlRepository
+
     def __init__(self, engine: Engine, write: bool) -> None:
         self.engine = engine
         self.write = write

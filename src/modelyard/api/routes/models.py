@@ -1,0 +1,92 @@
+"""Registered models: create, list, read, rename/describe, delete, tags, aliases, rollback."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from modelyard import wire
+from modelyard.api.deps import Ctx
+from modelyard.service import models, stages
+
+router = APIRouter(prefix="/api/v1/models", tags=["models"])
+
+
+@router.post("", status_code=201, response_model=wire.ModelOut)
+def create_model(body: wire.ModelCreate, ctx: Ctx) -> wire.ModelOut:
+    """Register a new model name (unique, ignoring case)."""
+    return wire.model_out(models.create_model(ctx, body.name, body.description, body.tags))
+
+
+@router.get("", response_model=wire.ModelList)
+def list_models(
+    ctx: Ctx, filter: str | None = None, max_results: str | None = None,
+    page_token: str | None = None,
+) -> wire.ModelList:
+    """Models matching a filter (`name LIKE '%fraud%' AND tags.team = 'risk'`), paged."""
+    page = models.search_models(ctx, filter, max_results, page_token)  # type: ignore[arg-type]
+    return wire.ModelList(models=[wire.model_out(m) for m in page.items],
+                          next_page_token=page.next_page_token)
+
+
+@router.get("/{name}", response_model=wire.ModelOut)
+def get_model(name: str, ctx: Ctx) -> wire.ModelOut:
+    """One model with its tags, aliases and latest version number."""
+    return wire.model_out(models.get_model(ctx, name))
+
+
+@router.patch("/{name}", response_model=wire.ModelOut)
+def patch_model(name: str, body: wire.ModelPatch, ctx: Ctx) -> wire.ModelOut:
+    """Change the description and/or rename the model (both audited)."""
+    model = models.get_model(ctx, name)
+    if body.description is not None:
+        model = models.update_model(ctx, model.name, body.description)
+    if body.name is not None:
+        model = models.rename_model(ctx, model.name, body.name)
+    return wire.model_out(model)
+
+
+@router.delete("/{name}", status_code=204)
+def delete_model(name: str, ctx: Ctx) -> Response:
+    """Soft-delete the model and its versions; version numbers are never reused."""
+    models.delete_model(ctx, name)
+    return Response(status_code=204)
+
+
+@router.put("/{name}/tags/{key}", status_code=204)
+def set_model_tag(name: str, key: str, body: wire.TagIn, ctx: Ctx) -> Response:
+    """Set a tag on the model."""
+    models.set_model_tag(ctx, name, key, body.value)
+    return Response(status_code=204)
+
+
+@router.delete("/{name}/tags/{key}", status_code=204)
+def delete_model_tag(name: str, key: str, ctx: Ctx) -> Response:
+    """Remove a tag from the model."""
+    models.delete_model_tag(ctx, name, key)
+    return Response(status_code=204)
+
+
+@router.put("/{name}/aliases/{alias}", response_model=wire.VersionOut)
+def set_alias(name: str, alias: str, body: wire.AliasIn, ctx: Ctx) -> wire.VersionOut:
+    """Point an alias (e.g. `champion`) at a version."""
+    return wire.version_out(stages.set_alias(ctx, name, alias, str(body.version)))
+
+
+@router.delete("/{name}/aliases/{alias}", status_code=204)
+def delete_alias(name: str, alias: str, ctx: Ctx) -> Response:
+    """Remove an alias."""
+    stages.delete_alias(ctx, name, alias)
+    return Response(status_code=204)
+
+
+@router.post("/{name}/rollback", response_model=wire.VersionOut)
+def rollback(name: str, ctx: Ctx, body: wire.RollbackIn | None = None) -> wire.VersionOut:
+    """Put the previous Production version back in Production, archiving the current one."""
+    comment = body.comment if body else ""
+    return wire.version_out(stages.rollback(ctx, name, comment))
+
+
+@router.get("/{name}/history", response_model=wire.HistoryOut)
+def model_history(name: str, ctx: Ctx) -> wire.HistoryOut:
+    """Every stage change of the model's versions, oldest first."""
+    return wire.HistoryOut(changes=[wire.change_out(c) for c in stages.stage_history(ctx, name)])

@@ -1,0 +1,42 @@
+"""Runs: the lineage behind versions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from modelyard import wire
+from modelyard.api.deps import Ctx
+from modelyard.domain.entities import Dataset, Metric
+from modelyard.service import runs
+
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+
+
+@router.post("", status_code=201, response_model=wire.RunOut)
+def start_run(body: wire.RunCreate, ctx: Ctx) -> wire.RunOut:
+    """Start a run with its params, code version and environment."""
+    spec = runs.RunSpec(**body.model_dump())
+    return wire.run_out(runs.start_run(ctx, spec))
+
+
+@router.get("/{run_id}", response_model=wire.RunOut)
+def get_run(run_id: str, ctx: Ctx) -> wire.RunOut:
+    """A run with its params, metrics, datasets and tags."""
+    return wire.run_out(runs.get_run(ctx, run_id))
+
+
+@router.patch("/{run_id}", response_model=wire.RunOut)
+def update_run(run_id: str, body: wire.RunPatch, ctx: Ctx) -> wire.RunOut:
+    """Append params, metrics, datasets or tags, or end the run (then it is frozen)."""
+    if body.params:
+        runs.log_params(ctx, run_id, dict(body.params))
+    if body.metrics:
+        runs.log_metrics(ctx, run_id, [Metric(m.key, m.value, m.step, m.timestamp)
+                                       for m in body.metrics])
+    for d in body.datasets or []:
+        runs.log_dataset(ctx, run_id, Dataset(d.name, d.digest, d.source, d.context))
+    for key, value in (body.tags or {}).items():
+        runs.set_run_tag(ctx, run_id, key, value)
+    if body.status is not None:
+        return wire.run_out(runs.end_run(ctx, run_id, body.status))
+    return wire.run_out(runs.get_run(ctx, run_id))
