@@ -127,4 +127,3 @@ def _signature(value: object) -> dict[str, Any] | None:
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise InvalidArgument(f"signature {key} must be a list of objects")
     return signature
-

@@ -47,7 +47,9 @@ def contained_path(directory: Path, name: str, *, field: str) -> Path:
     return target
 
 
-def read_contained(directory: Path, name: str, *, field: str, max_bytes: int | None = None) -> bytes:
+def read_contained(
+    directory: Path, name: str, *, field: str, max_bytes: int | None = None
+) -> bytes:
     """Read a regular file named by an untrusted ``name`` that must stay inside ``directory``."""
     target = contained_path(directory, name, field=field)
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
@@ -82,7 +84,7 @@ def write_atomic(directory: Path, name: str, data: bytes) -> None:
 
 
 def require_empty_directory(directory: Path) -> Path:
-    """Return the resolved ``directory`` if it exists and is empty; raise InvalidArgument otherwise."""
+    """Return the resolved ``directory`` if it exists and is empty, else raise InvalidArgument."""
     if not directory.is_dir():
         raise InvalidArgument(f"{directory} is not an existing directory")
     if any(directory.iterdir()):

@@ -11,7 +11,7 @@ from modelyard.flavors.base import Predictor
 
 
 def infer_signature(predictor: Predictor, input_example: Any) -> dict[str, Any]:
-    """Describe the example and the prediction on it; InvalidArgument if the model cannot predict."""
+    """Describe the example and the prediction on it; InvalidArgument if prediction fails."""
     try:
         output = predictor.predict(input_example)
     except Exception as exc:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import io
-import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ def save(model: Any, directory: Path, serialization: str) -> Written:
         metadata: dict[str, Any] = {"format": "cloudpickle", "model_file": PICKLE_FILE}
         return Written((PICKLE_FILE,), metadata, pinned("scikit-learn", "numpy", "cloudpickle"))
     data = _dump_skops(model)
-    trusted = _trusted_types(data, refused_error=_refused_at_save)
+    trusted = _trusted_types(data, refusal=_refused_at_save)
     write_atomic(directory, SKOPS_FILE, data)
     metadata = {"format": "skops", "model_file": SKOPS_FILE, "trusted_types": trusted}
     return Written((SKOPS_FILE,), metadata, pinned("scikit-learn", "numpy", "skops"))
@@ -60,7 +59,10 @@ def save(model: Any, directory: Path, serialization: str) -> Written:
 def load(directory: Path, metadata: Mapping[str, Any], allow_pickle: bool) -> Predictor:
     form = metadata.get("format")
     if form == "cloudpickle":
-        return SklearnPredictor(load_pickle(directory, metadata, allow_pickle))
+        model = load_pickle(directory, metadata, allow_pickle)
+        if not accepts(model):
+            raise InvalidArgument(f"model_file holds a {type(model).__name__}, not an estimator")
+        return SklearnPredictor(model)
     if form != "skops":
         raise InvalidArgument(f"sklearn format must be 'skops' or 'cloudpickle', got {form!r}")
     name = metadata.get("model_file")
@@ -73,7 +75,7 @@ def load_skops(data: bytes) -> Any:
     """Load skops bytes trusting only the types :mod:`skops_policy` allows; check its trees."""
     import skops.io
 
-    trusted = _trusted_types(data, refused_error=_refused_at_load)
+    trusted = _trusted_types(data, refusal=UnsafeArtifact)
     try:
         model = skops.io.loads(data, trusted=trusted)
     except Exception as exc:
@@ -93,7 +95,7 @@ def _dump_skops(model: Any) -> bytes:
         ) from exc
 
 
-def _trusted_types(data: bytes, *, refused_error: type[Exception]) -> list[str]:
+def _trusted_types(data: bytes, *, refusal: Callable[[str], Exception]) -> list[str]:
     import skops.io
 
     _check_archive(data)
@@ -103,7 +105,7 @@ def _trusted_types(data: bytes, *, refused_error: type[Exception]) -> list[str]:
         raise InvalidArgument(f"model_file is not a readable skops file: {exc}") from exc
     trusted, refused = split_trust(reported)
     if refused:
-        raise refused_error(_refusal_message(refused))
+        raise refusal(_refusal_message(refused))
     return trusted
 
 
@@ -126,16 +128,8 @@ def _refusal_message(refused: list[str]) -> str:
     )
 
 
-class _RefusedAtSave(InvalidArgument):
-    pass
-
-
 def _refused_at_save(message: str) -> InvalidArgument:
     return InvalidArgument(f"{message}. Save with serialization='cloudpickle' instead.")
-
-
-def _refused_at_load(message: str) -> UnsafeArtifact:
-    return UnsafeArtifact(message)
 
 
 FLAVOR = Flavor(
