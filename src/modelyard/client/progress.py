@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 
@@ -24,6 +25,7 @@ def transfer_progress(
         DownloadColumn(),
         TransferSpeedColumn(),
         transient=True,
+        console=Console(stderr=True),
     ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)

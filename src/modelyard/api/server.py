@@ -1,0 +1,85 @@
+"""Running the server with uvicorn: loopback by default, TCP_NODELAY on every connection."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+import sys
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
+
+from modelyard.api.app import create_app
+from modelyard.config import Settings
+from modelyard.errors import InvalidArgument
+
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, insecure: bool) -> None:
+    """Binding beyond loopback without authentication needs an explicit ``--insecure``."""
+    if not is_loopback(host) and not insecure:
+        raise InvalidArgument(
+            f"refusing to bind {host}: modelyard has no authentication configured; "
+            "bind 127.0.0.1 behind an authenticating proxy, or pass --insecure"
+        )
+
+
+def app_from_env() -> FastAPI:
+    """The app factory uvicorn workers call: settings come from MODELYARD_* variables."""
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    host = os.environ.get("MODELYARD_BIND_HOST", "127.0.0.1")
+    port = os.environ.get("MODELYARD_BIND_PORT", "")
+    allowed = None
+    if is_loopback(host):
+        allowed = [*LOOPBACK_HOSTS, *(f"{h}:{port}" for h in LOOPBACK_HOSTS if port)]
+    return create_app(settings, allowed_hosts=allowed)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # accepted connections inherit this on Linux: no Nagle stalls on keep-alive responses
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host.strip("[]"), port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(host: str, port: int, workers: int, insecure: bool, log_level: str = "info") -> None:
+    """Serve until interrupted. Store settings must already be in the MODELYARD_* environment."""
+    check_bind(host, insecure)
+    os.environ["MODELYARD_BIND_HOST"] = host
+    os.environ["MODELYARD_BIND_PORT"] = str(port)
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr, format="%(message)s")
+    config = uvicorn.Config(
+        "modelyard.api.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level=log_level,
+        timeout_keep_alive=30,
+    )
+    sock = _listen(host, port)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run(sockets=[sock])
