@@ -234,16 +234,27 @@ class RunOut(BaseModel):
 
 def model_out(m: RegisteredModel) -> ModelOut:
     return ModelOut(
-        name=m.name, description=m.description, tags=m.tags, aliases=m.aliases,
-        latest_version=m.latest_version, created_at=m.created_at, updated_at=m.updated_at,
+        name=m.name,
+        description=m.description,
+        tags=m.tags,
+        aliases=m.aliases,
+        latest_version=m.latest_version,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
         created_by=m.created_by,
     )
 
 
 def model_in(w: ModelOut) -> RegisteredModel:
     return RegisteredModel(
-        id="", name=w.name, description=w.description, tags=w.tags, aliases=w.aliases,
-        created_at=w.created_at, updated_at=w.updated_at, created_by=w.created_by,
+        id="",
+        name=w.name,
+        description=w.description,
+        tags=w.tags,
+        aliases=w.aliases,
+        created_at=w.created_at,
+        updated_at=w.updated_at,
+        created_by=w.created_by,
         latest_version=w.latest_version,
     )
 
@@ -258,66 +269,118 @@ def manifest_in(files: list[FileEntry]) -> Manifest:
 
 def version_out(v: ModelVersion) -> VersionOut:
     return VersionOut(
-        name=v.name, version=v.version, stage=v.stage.value, description=v.description,
-        tags=v.tags, aliases=list(v.aliases), manifest_digest=v.manifest_digest,
-        files=files_out(v.manifest), run_id=v.run_id, flavor=v.flavor,
-        flavor_metadata=v.flavor_metadata, signature=v.signature,
-        requirements=list(v.requirements), python_version=v.python_version, source=v.source,
-        created_at=v.created_at, updated_at=v.updated_at, created_by=v.created_by,
+        name=v.name,
+        version=v.version,
+        stage=v.stage.value,
+        description=v.description,
+        tags=v.tags,
+        aliases=list(v.aliases),
+        manifest_digest=v.manifest_digest,
+        files=files_out(v.manifest),
+        run_id=v.run_id,
+        flavor=v.flavor,
+        flavor_metadata=v.flavor_metadata,
+        signature=v.signature,
+        requirements=list(v.requirements),
+        python_version=v.python_version,
+        source=v.source,
+        created_at=v.created_at,
+        updated_at=v.updated_at,
+        created_by=v.created_by,
     )
 
 
 def version_in(w: VersionOut) -> ModelVersion:
     return ModelVersion(
-        model_id="", name=w.name, version=w.version, stage=Stage(w.stage),
-        description=w.description, tags=w.tags, aliases=tuple(w.aliases),
-        manifest_digest=w.manifest_digest, manifest=manifest_in(w.files), run_id=w.run_id,
-        flavor=w.flavor, flavor_metadata=w.flavor_metadata, signature=w.signature,
-        requirements=tuple(w.requirements), python_version=w.python_version, source=w.source,
-        created_at=w.created_at, updated_at=w.updated_at, created_by=w.created_by,
+        model_id="",
+        name=w.name,
+        version=w.version,
+        stage=Stage(w.stage),
+        description=w.description,
+        tags=w.tags,
+        aliases=tuple(w.aliases),
+        manifest_digest=w.manifest_digest,
+        manifest=manifest_in(w.files),
+        run_id=w.run_id,
+        flavor=w.flavor,
+        flavor_metadata=w.flavor_metadata,
+        signature=w.signature,
+        requirements=tuple(w.requirements),
+        python_version=w.python_version,
+        source=w.source,
+        created_at=w.created_at,
+        updated_at=w.updated_at,
+        created_by=w.created_by,
     )
 
 
 def version_create(spec: NewVersion) -> VersionCreate:
     return VersionCreate(
-        files=files_out(spec.manifest), flavor=spec.flavor, flavor_metadata=spec.flavor_metadata,
-        signature=spec.signature, requirements=list(spec.requirements),
-        python_version=spec.python_version, run_id=spec.run_id, source=spec.source,
-        description=spec.description, tags=spec.tags,
+        files=files_out(spec.manifest),
+        flavor=spec.flavor,
+        flavor_metadata=spec.flavor_metadata,
+        signature=spec.signature,
+        requirements=list(spec.requirements),
+        python_version=spec.python_version,
+        run_id=spec.run_id,
+        source=spec.source,
+        description=spec.description,
+        tags=spec.tags,
     )
 
 
 def new_version(w: VersionCreate) -> NewVersion:
     return NewVersion(
-        manifest=manifest_in(w.files), flavor=w.flavor, flavor_metadata=w.flavor_metadata,
-        signature=w.signature, requirements=tuple(w.requirements),
-        python_version=w.python_version, run_id=w.run_id, source=w.source,
-        description=w.description, tags=w.tags,
+        manifest=manifest_in(w.files),
+        flavor=w.flavor,
+        flavor_metadata=w.flavor_metadata,
+        signature=w.signature,
+        requirements=tuple(w.requirements),
+        python_version=w.python_version,
+        run_id=w.run_id,
+        source=w.source,
+        description=w.description,
+        tags=w.tags,
     )
 
 
 def change_out(c: StageChange) -> StageChangeOut:
     return StageChangeOut(
-        name=c.name, version=c.version, from_stage=c.from_stage.value, to_stage=c.to_stage.value,
-        actor=c.actor, at=c.at, comment=c.comment,
+        name=c.name,
+        version=c.version,
+        from_stage=c.from_stage.value,
+        to_stage=c.to_stage.value,
+        actor=c.actor,
+        at=c.at,
+        comment=c.comment,
     )
 
 
 def change_in(w: StageChangeOut) -> StageChange:
-    return StageChange(w.name, w.version, Stage(w.from_stage), Stage(w.to_stage), w.actor, w.at,
-                       w.comment)
+    return StageChange(
+        w.name, w.version, Stage(w.from_stage), Stage(w.to_stage), w.actor, w.at, w.comment
+    )
 
 
 def event_out(e: AuditEvent) -> AuditEventOut:
     return AuditEventOut(
-        seq=e.seq, at=e.at, actor=e.actor, action=e.action, model=e.model, version=e.version,
-        before=e.before, after=e.after, prev_hash=e.prev_hash, hash=e.hash,
+        seq=e.seq,
+        at=e.at,
+        actor=e.actor,
+        action=e.action,
+        model=e.model,
+        version=e.version,
+        before=e.before,
+        after=e.after,
+        prev_hash=e.prev_hash,
+        hash=e.hash,
     )
 
 
 def event_in(w: AuditEventOut) -> AuditEvent:
-    return AuditEvent(w.seq, w.at, w.actor, w.action, w.model, w.version, w.before, w.after,
-                      w.prev_hash, w.hash)
+    return AuditEvent(
+        w.seq, w.at, w.actor, w.action, w.model, w.version, w.before, w.after, w.prev_hash, w.hash
+    )
 
 
 def metric_out(m: Metric) -> MetricIn:
@@ -330,20 +393,39 @@ def dataset_out(d: Dataset) -> DatasetIn:
 
 def run_out(r: Run) -> RunOut:
     return RunOut(
-        id=r.id, experiment=r.experiment, name=r.name, status=r.status.value, user=r.user,
-        started_at=r.started_at, ended_at=r.ended_at, params=r.params,
-        metrics=[metric_out(m) for m in r.metrics], datasets=[dataset_out(d) for d in r.datasets],
-        tags=r.tags, git_commit=r.git_commit, git_dirty=r.git_dirty,
-        python_version=r.python_version, packages=r.packages,
+        id=r.id,
+        experiment=r.experiment,
+        name=r.name,
+        status=r.status.value,
+        user=r.user,
+        started_at=r.started_at,
+        ended_at=r.ended_at,
+        params=r.params,
+        metrics=[metric_out(m) for m in r.metrics],
+        datasets=[dataset_out(d) for d in r.datasets],
+        tags=r.tags,
+        git_commit=r.git_commit,
+        git_dirty=r.git_dirty,
+        python_version=r.python_version,
+        packages=r.packages,
     )
 
 
 def run_in(w: RunOut) -> Run:
     return Run(
-        id=w.id, experiment=w.experiment, name=w.name, status=RunStatus(w.status), user=w.user,
-        started_at=w.started_at, ended_at=w.ended_at, params=w.params,
+        id=w.id,
+        experiment=w.experiment,
+        name=w.name,
+        status=RunStatus(w.status),
+        user=w.user,
+        started_at=w.started_at,
+        ended_at=w.ended_at,
+        params=w.params,
         metrics=tuple(Metric(m.key, m.value, m.step, m.timestamp) for m in w.metrics),
         datasets=tuple(Dataset(d.name, d.digest, d.source, d.context) for d in w.datasets),
-        tags=w.tags, git_commit=w.git_commit, git_dirty=w.git_dirty,
-        python_version=w.python_version, packages=w.packages,
+        tags=w.tags,
+        git_commit=w.git_commit,
+        git_dirty=w.git_dirty,
+        python_version=w.python_version,
+        packages=w.packages,
     )

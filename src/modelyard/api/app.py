@@ -42,8 +42,14 @@ def create_app(
     app.state.registry = registry
     app.state.metrics = Metrics()
     errors.install(app)
-    for router in (models.router, versions.router, blobs.router, runs.router, audit.router,
-                   health.router):
+    for router in (
+        models.router,
+        versions.router,
+        blobs.router,
+        runs.router,
+        audit.router,
+        health.router,
+    ):
         app.include_router(router)
     app.middleware("http")(observe)
     app.add_middleware(BodyLimit)

@@ -45,6 +45,7 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(413, "PAYLOAD_TOO_LARGE",
-                                  f"request body exceeds {self.limit} bytes")
+        response = error_response(
+            413, "PAYLOAD_TOO_LARGE", f"request body exceeds {self.limit} bytes"
+        )
         await response(scope, receive, send)

@@ -19,12 +19,16 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "modelyard_http_requests_total", "HTTP requests by route and status",
-            ["method", "route", "status"], registry=self.registry,
+            "modelyard_http_requests_total",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "modelyard_http_request_seconds", "HTTP request latency by route",
-            ["method", "route"], registry=self.registry,
+            "modelyard_http_request_seconds",
+            "HTTP request latency by route",
+            ["method", "route"],
+            registry=self.registry,
         )
 
     def render(self) -> bytes:
@@ -52,8 +56,15 @@ async def observe(
     metrics.requests.labels(request.method, route, str(response.status_code)).inc()
     metrics.latency.labels(request.method, route).observe(elapsed)
     response.headers["X-Request-Id"] = rid
-    log.info(json.dumps({
-        "request_id": rid, "method": request.method, "route": route,
-        "status": response.status_code, "ms": round(elapsed * 1000, 2),
-    }))
+    log.info(
+        json.dumps(
+            {
+                "request_id": rid,
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "ms": round(elapsed * 1000, 2),
+            }
+        )
+    )
     return response

@@ -71,8 +71,9 @@ class _BlobStream:
 
 
 class HttpTransport:
-    def __init__(self, base_url: str, settings: Settings | None = None,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, base_url: str, settings: Settings | None = None, client: httpx.Client | None = None
+    ) -> None:
         settings = settings or Settings()
         self.user = settings.user or "anonymous"
         headers = {"X-Modelyard-User": self.user} if settings.user else {}
@@ -98,8 +99,7 @@ class HttpTransport:
         clean = {k: v for k, v in params.items() if v is not None}
         return shape.model_validate_json(self._send("GET", url, params=clean).content)
 
-    def _call(self, shape: type[M], method: str, url: str, body: BaseModel | None,
-              **kw: Any) -> M:
+    def _call(self, shape: type[M], method: str, url: str, body: BaseModel | None, **kw: Any) -> M:
         content = body.model_dump_json() if body is not None else None
         headers = {"Content-Type": "application/json", **kw.pop("headers", {})}
         response = self._send(method, url, content=content, headers=headers, **kw)
@@ -123,10 +123,16 @@ class HttpTransport:
     def get_model(self, name: str) -> RegisteredModel:
         return wire.model_in(self._get(wire.ModelOut, self._m(name)))
 
-    def search_models(self, filter: str | None, max_results: int,
-                      page_token: str | None) -> Page[RegisteredModel]:
-        out = self._get(wire.ModelList, "/api/v1/models", filter=filter,
-                        max_results=max_results, page_token=page_token)
+    def search_models(
+        self, filter: str | None, max_results: int, page_token: str | None
+    ) -> Page[RegisteredModel]:
+        out = self._get(
+            wire.ModelList,
+            "/api/v1/models",
+            filter=filter,
+            max_results=max_results,
+            page_token=page_token,
+        )
         return Page([wire.model_in(m) for m in out.models], out.next_page_token)
 
     def rename_model(self, name: str, new_name: str) -> RegisteredModel:
@@ -148,17 +154,28 @@ class HttpTransport:
 
     # versions ------------------------------------------------------------------------
     def create_version(self, name: str, spec: NewVersion, idempotency_key: str) -> ModelVersion:
-        out = self._call(wire.VersionOut, "POST", f"{self._m(name)}/versions",
-                         wire.version_create(spec), headers={"Idempotency-Key": idempotency_key})
+        out = self._call(
+            wire.VersionOut,
+            "POST",
+            f"{self._m(name)}/versions",
+            wire.version_create(spec),
+            headers={"Idempotency-Key": idempotency_key},
+        )
         return wire.version_in(out)
 
     def get_version(self, name: str, ref: str) -> ModelVersion:
         return wire.version_in(self._get(wire.VersionOut, self._v(name, ref)))
 
-    def search_versions(self, filter: str | None, max_results: int,
-                        page_token: str | None) -> Page[ModelVersion]:
-        out = self._get(wire.VersionList, "/api/v1/versions", filter=filter,
-                        max_results=max_results, page_token=page_token)
+    def search_versions(
+        self, filter: str | None, max_results: int, page_token: str | None
+    ) -> Page[ModelVersion]:
+        out = self._get(
+            wire.VersionList,
+            "/api/v1/versions",
+            filter=filter,
+            max_results=max_results,
+            page_token=page_token,
+        )
         return Page([wire.version_in(v) for v in out.versions], out.next_page_token)
 
     def update_version(self, name: str, ref: str, description: str) -> ModelVersion:
@@ -175,15 +192,17 @@ class HttpTransport:
         self._do("DELETE", f"{self._v(name, ref)}/tags/{_seg(key)}")
 
     # stages, aliases, audit ----------------------------------------------------------
-    def transition(self, name: str, ref: str, stage: str, archive_existing: bool,
-                   comment: str) -> ModelVersion:
+    def transition(
+        self, name: str, ref: str, stage: str, archive_existing: bool, comment: str
+    ) -> ModelVersion:
         body = wire.TransitionIn(stage=stage, archive_existing=archive_existing, comment=comment)
         out = self._call(wire.VersionOut, "POST", f"{self._v(name, ref)}/transition", body)
         return wire.version_in(out)
 
     def rollback(self, name: str, comment: str) -> ModelVersion:
-        out = self._call(wire.VersionOut, "POST", f"{self._m(name)}/rollback",
-                         wire.RollbackIn(comment=comment))
+        out = self._call(
+            wire.VersionOut, "POST", f"{self._m(name)}/rollback", wire.RollbackIn(comment=comment)
+        )
         return wire.version_in(out)
 
     def stage_history(self, name: str, ref: str | None) -> list[StageChange]:
@@ -191,18 +210,28 @@ class HttpTransport:
         return [wire.change_in(c) for c in self._get(wire.HistoryOut, url).changes]
 
     def set_alias(self, name: str, alias: str, ref: str) -> ModelVersion:
-        out = self._call(wire.VersionOut, "PUT", f"{self._m(name)}/aliases/{_seg(alias)}",
-                         wire.AliasIn(version=ref))
+        out = self._call(
+            wire.VersionOut,
+            "PUT",
+            f"{self._m(name)}/aliases/{_seg(alias)}",
+            wire.AliasIn(version=ref),
+        )
         return wire.version_in(out)
 
     def delete_alias(self, name: str, alias: str) -> None:
         self._do("DELETE", f"{self._m(name)}/aliases/{_seg(alias)}")
 
-    def audit(self, model: str | None, since: datetime | None, max_results: int,
-              page_token: str | None) -> Page[AuditEvent]:
-        out = self._get(wire.AuditList, "/api/v1/audit", model=model,
-                        since=since.isoformat() if since else None, max_results=max_results,
-                        page_token=page_token)
+    def audit(
+        self, model: str | None, since: datetime | None, max_results: int, page_token: str | None
+    ) -> Page[AuditEvent]:
+        out = self._get(
+            wire.AuditList,
+            "/api/v1/audit",
+            model=model,
+            since=since.isoformat() if since else None,
+            max_results=max_results,
+            page_token=page_token,
+        )
         return Page([wire.event_in(e) for e in out.events], out.next_page_token)
 
     # runs ----------------------------------------------------------------------------
@@ -243,8 +272,9 @@ class HttpTransport:
                 yield chunk
 
         headers = {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
-        response = self.http.put(f"/api/v1/blobs/sha256:{digest}", content=chunks(),
-                                 headers=headers, timeout=None)
+        response = self.http.put(
+            f"/api/v1/blobs/sha256:{digest}", content=chunks(), headers=headers
+        )
         _raise_for(response)
 
     def open_blob(self, digest: str) -> _BlobStream:

@@ -38,7 +38,7 @@ def artifact_path(value: object) -> str:
         raise InvalidArgument("artifact path must be a non-empty string")
     if len(value) > MAX_PATH:
         raise InvalidArgument(f"artifact path is longer than {MAX_PATH} characters")
-    if unicodedata.normalize("NFC", value) != value or _BAD_PATH_CHARS.search(value):
+    if unicodedata.normalize("NFKC", value) != value or _BAD_PATH_CHARS.search(value):
         raise InvalidArgument(f"invalid artifact path {value[:80]!r}: forbidden character")
     if value.startswith("/"):
         raise InvalidArgument(f"invalid artifact path {value[:80]!r}: must be relative")

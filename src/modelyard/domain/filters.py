@@ -84,6 +84,8 @@ def _clause(field: str, op: str, raw: str, allowed: frozenset[str]) -> Clause:
     if field.startswith("tags."):
         key = names.tag_key(field[5:].strip("`"))
         field = "tags"
+    elif field.lower() == "tags":
+        raise InvalidArgument("filter on a tag with tags.<key>")
     field = field.lower()
     if field not in allowed:
         raise InvalidArgument(

@@ -83,6 +83,14 @@ def text(value: object, what: str, limit: int) -> str:
     return value
 
 
+def line(value: object, what: str, limit: int) -> str:
+    """Validate single-line text: free text without newlines or tabs."""
+    checked = text(value, what, limit)
+    if "\n" in checked or "\t" in checked:
+        raise InvalidArgument(f"{what} must be a single line")
+    return checked
+
+
 def tag_value(value: object) -> str:
     return text(value, "tag value", MAX_TAG_VALUE)
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 
 from modelyard.errors import InvalidArgument
 
@@ -22,7 +23,7 @@ def page_size(value: object) -> int:
         raise InvalidArgument("max_results must be an integer")
     if isinstance(value, int):
         size = value
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,12}\s*", value):
         size = int(value)
     else:
         raise InvalidArgument(f"max_results must be an integer, not {str(value)[:40]!r}")
@@ -45,11 +46,13 @@ def decode_token(token: str | None, query: str) -> int:
     """The offset a token resumes at; 0 for no token. Garbled or foreign tokens are refused."""
     if not token:
         return 0
+    if len(token) > 256:
+        raise InvalidArgument("invalid page_token")
     try:
         padded = token + "=" * (-len(token) % 4)
         body = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         offset, qkey = body["o"], body["q"]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError, RecursionError):
         raise InvalidArgument("invalid page_token") from None
     if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= _MAX_OFFSET:
         raise InvalidArgument("invalid page_token")

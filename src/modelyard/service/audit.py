@@ -8,7 +8,7 @@ from modelyard.domain import names
 from modelyard.domain.audit import GENESIS, event_hash
 from modelyard.domain.entities import AuditEvent, Page
 from modelyard.domain.paging import decode_token, encode_token, page_size
-from modelyard.errors import IntegrityError
+from modelyard.errors import IntegrityError, InvalidArgument
 from modelyard.service.context import Context
 
 
@@ -22,6 +22,8 @@ def audit_trail(
     """Audit events, oldest first, optionally for one model and after a time."""
     if model is not None:
         model = names.model_name(model)
+    if since is not None and since.tzinfo is None:
+        raise InvalidArgument("since must carry a timezone, e.g. 2026-01-01T00:00:00Z")
     limit = page_size(max_results)
     query = f"audit|{model}|{since.isoformat() if since else ''}|{limit}"
     offset = decode_token(page_token, query)

@@ -16,6 +16,7 @@ from modelyard.service.context import Context, record
 MAX_PARAM_VALUE = 6000
 MAX_BATCH = 1000
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
+_COMMIT = re.compile(r"[0-9a-f]{7,64}")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,12 @@ class RunSpec:
     git_dirty: bool | None = None
     python_version: str = ""
     packages: dict[str, str] = field(default_factory=dict)
+
+
+def _commit(value: str | None) -> str | None:
+    if value is not None and not _COMMIT.fullmatch(value):
+        raise InvalidArgument("git commit must be 7-64 hex digits")
+    return value
 
 
 def run_id(value: object) -> str:
@@ -48,7 +55,13 @@ def _params(params: dict[str, object]) -> dict[str, str]:
 def start_run(ctx: Context, spec: RunSpec) -> Run:
     experiment = names.text(spec.experiment, "experiment", 256) or "Default"
     params = _params(dict(spec.params))
+    if len(spec.tags) > MAX_BATCH or len(spec.packages) > 10 * MAX_BATCH:
+        raise InvalidArgument("too many run tags or packages")
     tags = {names.tag_key(k): names.tag_value(v) for k, v in spec.tags.items()}
+    packages = {
+        names.line(k, "package", 256): names.line(v, "package version", 256)
+        for k, v in spec.packages.items()
+    }
     run = Run(
         id=ctx.new_id(),
         experiment=experiment,
@@ -61,10 +74,10 @@ def start_run(ctx: Context, spec: RunSpec) -> Run:
         metrics=(),
         datasets=(),
         tags={},
-        git_commit=spec.git_commit,
+        git_commit=_commit(spec.git_commit),
         git_dirty=spec.git_dirty,
-        python_version=spec.python_version,
-        packages=dict(spec.packages),
+        python_version=names.line(spec.python_version, "python version", 64),
+        packages=packages,
     )
     with ctx.uow(write=True) as uow:
         uow.repo.add_run(run)
@@ -116,8 +129,10 @@ def _metric(m: Metric) -> Metric:
         raise InvalidArgument(f"metric {m.key!r} must be a number")
     if not isinstance(m.step, int) or isinstance(m.step, bool) or abs(m.step) > 2**62:
         raise InvalidArgument(f"metric {m.key!r} step must be an integer")
-    if math.isnan(m.value):
-        raise InvalidArgument(f"metric {m.key!r} is NaN")
+    if not math.isfinite(m.value):
+        raise InvalidArgument(f"metric {m.key!r} must be finite")
+    if m.timestamp.tzinfo is None:
+        raise InvalidArgument(f"metric {m.key!r} timestamp must carry a timezone")
     return Metric(m.key, float(m.value), m.step, m.timestamp)
 
 
@@ -126,6 +141,8 @@ def log_metrics(ctx: Context, rid: str, metrics: Iterable[Metric]) -> None:
     checked = [_metric(m) for m in metrics]
     if len(checked) > MAX_BATCH:
         raise InvalidArgument(f"at most {MAX_BATCH} metrics per call")
+    if not checked:
+        return
     with ctx.uow(write=True) as uow:
         _running(uow.repo.get_run(rid))
         uow.repo.add_metrics(rid, checked)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import replace
 
 from modelyard.domain import names
+from modelyard.domain.digests import Manifest
 from modelyard.domain.entities import ModelVersion, NewVersion, Page, RegisteredModel
 from modelyard.domain.filters import VERSION_FIELDS, parse_filter
 from modelyard.domain.paging import decode_token, encode_token, page_size
@@ -18,6 +20,14 @@ from modelyard.service.models import MAX_TAGS, check_tags, new_model
 from modelyard.service.ports import Repository, VersionUpdate
 
 MAX_IDEMPOTENCY_KEY = 128
+MAX_REQUIREMENTS = 1000
+_FLAVOR = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _flavor(value: str) -> str:
+    if not isinstance(value, str) or not _FLAVOR.fullmatch(value):
+        raise InvalidArgument(f"invalid flavor {str(value)[:40]!r}")
+    return value
 
 
 def _request_digest(spec: NewVersion) -> str:
@@ -32,11 +42,17 @@ def _request_digest(spec: NewVersion) -> str:
 
 
 def _check_spec(spec: NewVersion) -> NewVersion:
+    if len(spec.requirements) > MAX_REQUIREMENTS:
+        raise InvalidArgument(f"at most {MAX_REQUIREMENTS} requirements")
     return replace(
         spec,
+        manifest=Manifest.build(spec.manifest.entries),
+        flavor=_flavor(spec.flavor),
+        python_version=names.line(spec.python_version, "python version", 64),
+        requirements=tuple(names.line(r, "requirement", 512) for r in spec.requirements),
         description=names.description(spec.description),
         tags=check_tags(spec.tags),
-        source=names.text(spec.source, "source", 2048),
+        source=names.line(spec.source, "source", 2048),
     )
 
 

@@ -15,10 +15,14 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 @router.get("", response_model=wire.AuditList)
 def audit_trail(
-    ctx: Ctx, model: str | None = None, since: datetime | None = None,
-    max_results: str | None = None, page_token: str | None = None,
+    ctx: Ctx,
+    model: str | None = None,
+    since: datetime | None = None,
+    max_results: str | None = None,
+    page_token: str | None = None,
 ) -> wire.AuditList:
     """Who did what to which object, when, with before → after; oldest first, paged."""
     page = audit.audit_trail(ctx, model, since, max_results, page_token)  # type: ignore[arg-type]
-    return wire.AuditList(events=[wire.event_out(e) for e in page.items],
-                          next_page_token=page.next_page_token)
+    return wire.AuditList(
+        events=[wire.event_out(e) for e in page.items], next_page_token=page.next_page_token
+    )

@@ -112,13 +112,21 @@ def get_blob(ref: str, request: Request, reg: Reg) -> Response:
     size = reg.blobs.size(digest)
     span = _byte_range(request.headers.get("range"), size)
     start, end = span if span else (0, size - 1)
-    headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1),
-               "ETag": f'"sha256:{digest}"', "Docker-Content-Digest": f"sha256:{digest}"}
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(end - start + 1),
+        "ETag": f'"sha256:{digest}"',
+        "Docker-Content-Digest": f"sha256:{digest}",
+    }
     if span:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     f = reg.blobs.open(digest, start)
-    return StreamingResponse(_chunks(f, end - start + 1), status_code=206 if span else 200,
-                             media_type="application/octet-stream", headers=headers)
+    return StreamingResponse(
+        _chunks(f, end - start + 1),
+        status_code=206 if span else 200,
+        media_type="application/octet-stream",
+        headers=headers,
+    )
 
 
 @router.head("/{ref}")
@@ -126,5 +134,6 @@ def head_blob(ref: str, reg: Reg) -> Response:
     """Whether a blob exists, and its size."""
     digest = _digest(ref)
     size = reg.blobs.size(digest)
-    return Response(status_code=200, headers={"Content-Length": str(size),
-                                              "Accept-Ranges": "bytes"})
+    return Response(
+        status_code=200, headers={"Content-Length": str(size), "Accept-Ranges": "bytes"}
+    )

@@ -19,13 +19,16 @@ def create_model(body: wire.ModelCreate, ctx: Ctx) -> wire.ModelOut:
 
 @router.get("", response_model=wire.ModelList)
 def list_models(
-    ctx: Ctx, filter: str | None = None, max_results: str | None = None,
+    ctx: Ctx,
+    filter: str | None = None,
+    max_results: str | None = None,
     page_token: str | None = None,
 ) -> wire.ModelList:
     """Models matching a filter (`name LIKE '%fraud%' AND tags.team = 'risk'`), paged."""
     page = models.search_models(ctx, filter, max_results, page_token)  # type: ignore[arg-type]
-    return wire.ModelList(models=[wire.model_out(m) for m in page.items],
-                          next_page_token=page.next_page_token)
+    return wire.ModelList(
+        models=[wire.model_out(m) for m in page.items], next_page_token=page.next_page_token
+    )
 
 
 @router.get("/{name}", response_model=wire.ModelOut)

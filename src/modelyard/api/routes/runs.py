@@ -31,8 +31,9 @@ def update_run(run_id: str, body: wire.RunPatch, ctx: Ctx) -> wire.RunOut:
     if body.params:
         runs.log_params(ctx, run_id, dict(body.params))
     if body.metrics:
-        runs.log_metrics(ctx, run_id, [Metric(m.key, m.value, m.step, m.timestamp)
-                                       for m in body.metrics])
+        runs.log_metrics(
+            ctx, run_id, [Metric(m.key, m.value, m.step, m.timestamp) for m in body.metrics]
+        )
     for d in body.datasets or []:
         runs.log_dataset(ctx, run_id, Dataset(d.name, d.digest, d.source, d.context))
     for key, value in (body.tags or {}).items():

@@ -16,7 +16,9 @@ VERSION_DOC = "a number, `latest`, a stage name, or `@alias`"
 
 @router.post("/models/{name}/versions", status_code=201, response_model=wire.VersionOut)
 def create_version(
-    name: str, body: wire.VersionCreate, ctx: Ctx,
+    name: str,
+    body: wire.VersionCreate,
+    ctx: Ctx,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> wire.VersionOut:
     """Create the next version from a manifest whose blobs are all stored.
@@ -35,19 +37,23 @@ def list_versions(
 ) -> wire.VersionList:
     """The model's live versions, newest first, paged."""
     page = versions.list_versions(ctx, name, max_results, page_token)  # type: ignore[arg-type]
-    return wire.VersionList(versions=[wire.version_out(v) for v in page.items],
-                            next_page_token=page.next_page_token)
+    return wire.VersionList(
+        versions=[wire.version_out(v) for v in page.items], next_page_token=page.next_page_token
+    )
 
 
 @router.get("/versions", response_model=wire.VersionList)
 def search_versions(
-    ctx: Ctx, filter: str | None = None, max_results: str | None = None,
+    ctx: Ctx,
+    filter: str | None = None,
+    max_results: str | None = None,
     page_token: str | None = None,
 ) -> wire.VersionList:
     """Versions across models: `name = 'X' AND tags.owner = 'alice' AND stage = 'Production'`."""
     page = versions.search_versions(ctx, filter, max_results, page_token)  # type: ignore[arg-type]
-    return wire.VersionList(versions=[wire.version_out(v) for v in page.items],
-                            next_page_token=page.next_page_token)
+    return wire.VersionList(
+        versions=[wire.version_out(v) for v in page.items], next_page_token=page.next_page_token
+    )
 
 
 @router.get("/models/{name}/versions/{version}", response_model=wire.VersionOut)
@@ -92,8 +98,9 @@ def delete_version_tag(name: str, version: str, key: str, ctx: Ctx) -> Response:
 @router.post("/models/{name}/versions/{version}/transition", response_model=wire.VersionOut)
 def transition(name: str, version: str, body: wire.TransitionIn, ctx: Ctx) -> wire.VersionOut:
     """Move a version to None, Staging, Production or Archived (archiving others by default)."""
-    moved = stages.transition_stage(ctx, name, version, body.stage, body.archive_existing,
-                                    body.comment)
+    moved = stages.transition_stage(
+        ctx, name, version, body.stage, body.archive_existing, body.comment
+    )
     return wire.version_out(moved)
 
 
