@@ -50,6 +50,10 @@ class Registry:
 
 def build_blob_store(settings: Settings) -> BlobStore:
     spec = settings.artifacts or ""
+    if spec.startswith("s3://"):
+        from modelyard.adapters.blobs.s3 import S3BlobStore
+
+        return S3BlobStore(spec, settings.s3_endpoint_url)
     if spec and not spec.startswith("file://") and "://" in spec:
         raise InvalidArgument(f"unsupported artifact store {spec.split('://')[0]}://")
     return LocalBlobStore(settings.artifacts_root())

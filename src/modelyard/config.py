@@ -15,7 +15,8 @@ class Settings(BaseSettings):
     uri: str | None = None  # client: http://host:port, else the embedded store
     home: Path = DEFAULT_HOME  # the embedded store's folder
     db: str | None = None  # sqlite:///… or postgresql+psycopg://…
-    artifacts: str | None = None  # file:///… (s3:// in the server issue)
+    artifacts: str | None = None  # file:///… or s3://bucket/prefix
+    s3_endpoint_url: str | None = None  # for S3-compatible stores other than AWS
     cache_dir: Path | None = None
     user: str | None = None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import BinaryIO
 
 from modelyard.bootstrap import Registry
 from modelyard.domain.entities import (
@@ -19,7 +18,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.service import audit, models, runs, stages, versions
-from modelyard.service.ports import Readable
+from modelyard.service.ports import Readable, ReadStream
 from modelyard.service.runs import RunSpec
 
 
@@ -127,7 +126,7 @@ class EmbeddedTransport:
     def upload_blob(self, digest: str, stream: Readable, size: int) -> None:
         self.ctx.blobs.put(stream, expected=digest)
 
-    def open_blob(self, digest: str) -> BinaryIO:
+    def open_blob(self, digest: str) -> ReadStream:
         return self.ctx.blobs.open(digest)
 
     def close(self) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from typing import BinaryIO
 
 import anyio
 from anyio.from_thread import run as run_from_thread
@@ -15,7 +14,7 @@ from modelyard import wire
 from modelyard.api.deps import Reg
 from modelyard.domain.digests import sha256_hex
 from modelyard.errors import InvalidArgument, ModelyardError
-from modelyard.service.ports import BlobInfo
+from modelyard.service.ports import BlobInfo, ReadStream
 
 router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"])
 CHUNK = 1024 * 1024
@@ -93,7 +92,7 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def _chunks(f: BinaryIO, remaining: int) -> Iterator[bytes]:
+def _chunks(f: ReadStream, remaining: int) -> Iterator[bytes]:
     try:
         while remaining > 0:
             chunk = f.read(min(CHUNK, remaining))
