@@ -113,7 +113,7 @@ def _train() -> tuple[np.ndarray, LogisticRegression]:
 
 
 def test_flipped_byte_in_blob_fails_load_naming_the_file(tmp_path: Path) -> None:
-    X, model = _train()
+    _, model = _train()
     settings = Settings(home=tmp_path / "store")
     with Client(settings=settings) as client:
         with modelyard.start_run(client=client) as run:
