@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,5 +31,11 @@ class Settings(BaseSettings):
             return Path(self.artifacts.removeprefix("file://")).resolve()
         return Path(self.artifacts).resolve()
 
-    def cache_root(self) -> Path:
-        return (self.cache_dir or self.home / "cache").resolve()
+    def cache_root(self, remote: bool = False) -> Path:
+        """Where verified downloads are kept: beside the embedded store, or the user cache."""
+        if self.cache_dir is not None:
+            return self.cache_dir.resolve()
+        if remote:
+            xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+            return (Path(xdg) / "modelyard").resolve()
+        return (self.home / "cache").resolve()

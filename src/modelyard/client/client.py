@@ -201,7 +201,9 @@ class Client:
     def download(self, uri: str, dest: Path | None = None, *, progress: bool | None = None) -> Path:
         """Fetch a version's files, each verified against its digest; cached by digest."""
         mv = self.get_version_by_uri(uri)
-        target = dest or self.settings.cache_root() / "versions" / mv.manifest_digest
+        remote = not hasattr(self._t, "registry")
+        cache = self.settings.cache_root(remote)
+        target = dest or cache / "versions" / mv.manifest_digest
         with transfer_progress(f"{mv.name} v{mv.version}", mv.manifest.total_size, progress) as bar:
             return fetch(self._t, mv.manifest, Path(target), bar)
 

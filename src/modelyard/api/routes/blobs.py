@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 
 import anyio
+import anyio.lowlevel
 from anyio.from_thread import run as run_from_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
@@ -34,6 +35,8 @@ class _BodyReader:
 
     def __init__(self, stream: AsyncIterator[bytes]) -> None:
         self.stream = stream
+        # captured on the event loop: the store may read from any of its own threads
+        self.token = anyio.lowlevel.current_token()
         self.buffer = b""
         self.done = False
 
@@ -45,7 +48,7 @@ class _BodyReader:
 
     def read(self, n: int = -1, /) -> bytes:
         while not self.done and (n < 0 or len(self.buffer) < n):
-            chunk = run_from_thread(self._next)
+            chunk = run_from_thread(self._next, token=self.token)
             if not chunk:
                 self.done = True
             self.buffer += chunk
