@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelyard.errors import ModelyardError
+from modelyard.wire import ErrorBody
 
 log = logging.getLogger("modelyard.api")
 
@@ -25,6 +27,22 @@ _STATUS_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     416: "RANGE_NOT_SATISFIABLE",
     422: "INVALID_ARGUMENT",
+}
+
+
+def _doc(text: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": text}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("Invalid argument: a bad name, version, stage, filter, path or body"),
+    404: _doc("The model, version, alias, run or blob does not exist"),
+    409: _doc("Already exists, or conflicts with the current state"),
+    413: _doc("Request body too large"),
+    416: _doc("Range not satisfiable"),
+    422: _doc("Bytes do not match their declared digest"),
+    500: _doc("Internal error (a bug; the body names the request id)"),
+    503: _doc("A backing service is unavailable; retry"),
 }
 
 

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 
 from modelyard import wire
 from modelyard.api.deps import Ctx
+from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.service import audit
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", responses=ERROR_RESPONSES, tags=["audit"])
 
 
 @router.get("", response_model=wire.AuditList)

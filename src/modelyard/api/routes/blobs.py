@@ -13,11 +13,12 @@ from fastapi.responses import StreamingResponse
 
 from modelyard import wire
 from modelyard.api.deps import Reg
+from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.domain.digests import sha256_hex
 from modelyard.errors import InvalidArgument, ModelyardError
 from modelyard.service.ports import BlobInfo, ReadStream
 
-router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"])
+router = APIRouter(prefix="/api/v1/blobs", responses=ERROR_RESPONSES, tags=["blobs"])
 CHUNK = 1024 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 

@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
 
 from modelyard.api.deps import Reg
+from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.api.metrics import Metrics
 from modelyard.errors import Unavailable
 
-router = APIRouter(tags=["health"])
+router = APIRouter(responses=ERROR_RESPONSES, tags=["health"])
 
 
 @router.get("/healthz")
@@ -30,7 +31,11 @@ def readyz(reg: Reg) -> dict[str, str]:
     return {"status": "ready"}
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+)
 def metrics(request: Request) -> Response:
     """Prometheus text exposition of request counts and latencies."""
     registry: Metrics = request.app.state.metrics

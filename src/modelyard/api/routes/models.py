@@ -6,9 +6,10 @@ from fastapi import APIRouter, Response
 
 from modelyard import wire
 from modelyard.api.deps import Ctx
+from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.service import models, stages
 
-router = APIRouter(prefix="/api/v1/models", tags=["models"])
+router = APIRouter(prefix="/api/v1/models", responses=ERROR_RESPONSES, tags=["models"])
 
 
 @router.post("", status_code=201, response_model=wire.ModelOut)

@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from modelyard import wire
 from modelyard.api.deps import Ctx
+from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.domain.entities import Dataset, Metric
 from modelyard.service import runs
 
-router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+router = APIRouter(prefix="/api/v1/runs", responses=ERROR_RESPONSES, tags=["runs"])
 
 
 @router.post("", status_code=201, response_model=wire.RunOut)

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Header, Response
 
 from modelyard import wire
 from modelyard.api.deps import Ctx
+from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.service import stages, versions
 
-router = APIRouter(prefix="/api/v1", tags=["versions"])
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, tags=["versions"])
 VERSION_DOC = "a number, `latest`, a stage name, or `@alias`"
 
 
