@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit format clean
+.PHONY: run example test lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# the server on 127.0.0.1 (SQLite + blobs in ./modelyard), loaded with the example once
 run: $(STAMP)
+	$(BIN)/python examples/serve.py
+
+# the example alone, on the embedded store, no server
+example: $(STAMP)
 	$(BIN)/python examples/fraud_detection.py
 
 lint: $(STAMP)

@@ -79,6 +79,13 @@ class UnsafeArtifact(PermissionDenied):
     http_status = 403
 
 
+class MethodNotAllowed(InvalidArgument):
+    """The resource exists but does not support this HTTP method."""
+
+    code = "METHOD_NOT_ALLOWED"
+    http_status = 405
+
+
 class PayloadTooLarge(InvalidArgument):
     """A request body or field exceeds its limit."""
 

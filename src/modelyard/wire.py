@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from modelyard.domain.digests import Manifest, ManifestEntry
 from modelyard.domain.entities import (
@@ -68,7 +68,7 @@ class ModelList(BaseModel):
 
 class FileEntry(Strict):
     path: str = Field(max_length=1024)
-    size: int
+    size: StrictInt
     sha256: str
 
 
@@ -126,7 +126,7 @@ class RollbackIn(Strict):
 
 
 class AliasIn(Strict):
-    version: int | str
+    version: StrictInt | StrictStr
 
 
 class TagIn(Strict):

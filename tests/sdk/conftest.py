@@ -26,8 +26,9 @@ def make_client(kind: str, home: Path, user: str = "alice") -> Iterator[Client]:
         return
     app = create_app(registry=registry)
     with TestClient(app, headers={"X-Modelyard-User": user}) as http:
-        client = Client(transport=HttpTransport("http://testserver", settings, http),
-                        settings=settings)
+        client = Client(
+            transport=HttpTransport("http://testserver", settings, http), settings=settings
+        )
         yield client
     registry.close()
 

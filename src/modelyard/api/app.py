@@ -11,6 +11,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from modelyard.api import errors
 from modelyard.api.limits import BodyLimit
 from modelyard.api.metrics import Metrics, observe
+from modelyard.api.mlflow import registry as mlflow_registry
+from modelyard.api.mlflow import server as mlflow_server
 from modelyard.api.routes import audit, blobs, health, models, runs, versions
 from modelyard.bootstrap import Registry, build
 from modelyard.config import Settings
@@ -49,10 +51,13 @@ def create_app(
         runs.router,
         audit.router,
         health.router,
+        mlflow_registry.router,
+        mlflow_server.router,
+        mlflow_server.fallback,  # last: MLflow's 404 for what modelyard lacks
     ):
         app.include_router(router)
-    app.middleware("http")(observe)
     app.add_middleware(BodyLimit)
+    app.middleware("http")(observe)  # outermost: 413s get a request id and are counted
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return app

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard.api.errors import error_response
 
 MAX_JSON_BODY = 32 * 1024 * 1024
-STREAMED_PREFIXES = ("/api/v1/blobs/",)
+STREAMED_PREFIX = "/api/v1/blobs/sha256:"  # PUT streams blobs of any size
 
 
 class BodyTooLarge(Exception):
@@ -22,26 +24,35 @@ class BodyLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(STREAMED_PREFIXES):
+        streamed = scope.get("method") == "PUT" and path.startswith(STREAMED_PREFIX)
+        if scope["type"] != "http" or streamed:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await self._refuse(scope, receive, send)
             return
-        seen = 0
+        seen, exceeded, started = 0, False, False
 
         async def counting() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
+                exceeded = True
                 raise BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, counting, send)
-        except BodyTooLarge:
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded:
+                return  # the app's answer to a truncated body is replaced by the 413
+            started = True
+            await send(message)
+
+        with contextlib.suppress(BodyTooLarge):
+            await self.app(scope, counting, guarded_send)
+        if exceeded and not started:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:

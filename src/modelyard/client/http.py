@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from modelyard import wire
 from modelyard.config import Settings
+from modelyard.domain import names
 from modelyard.domain.entities import (
     AuditEvent,
     Dataset,
@@ -24,17 +26,29 @@ from modelyard.domain.entities import (
     Run,
     StageChange,
 )
-from modelyard.errors import ModelyardError, Unavailable, error_for_code
+from modelyard.domain.refs import parse_ref
+from modelyard.errors import InvalidArgument, ModelyardError, Unavailable, error_for_code
+from modelyard.service import runs
 from modelyard.service.ports import Readable
 from modelyard.service.runs import RunSpec
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 RETRIES = 4
 CHUNK = 1024 * 1024
 
 
 def _seg(value: str) -> str:
+    """One path segment, validated by the domain grammar before it is sent."""
     return quote(value, safe="@")
+
+
+def _key(key: str) -> str:
+    return quote(names.tag_key(key), safe="")
+
+
+def _alias(alias: str) -> str:
+    return quote(names.alias_name(alias), safe="")
 
 
 def _raise_for(response: httpx.Response) -> None:
@@ -70,6 +84,29 @@ class _BlobStream:
         self.response.close()
 
 
+def _client_side_validation(cls: type[T]) -> type[T]:
+    """Report a request the wire models refuse as InvalidArgument, as the server would."""
+    for attr, fn in list(vars(cls).items()):
+        if callable(fn) and not attr.startswith("_"):
+            setattr(cls, attr, _refusing_invalid(fn))
+    return cls
+
+
+def _refusing_invalid(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            errors = exc.errors()
+            where = ".".join(str(x) for x in errors[0]["loc"]) if errors else "request"
+            detail = errors[0]["msg"] if errors else "invalid"
+            raise InvalidArgument(f"{where}: {detail}") from None
+
+    return wrapper
+
+
+@_client_side_validation
 class HttpTransport:
     def __init__(
         self, base_url: str, settings: Settings | None = None, client: httpx.Client | None = None
@@ -110,10 +147,10 @@ class HttpTransport:
         self._send(method, url, content=content, headers={"Content-Type": "application/json"})
 
     def _m(self, name: str) -> str:
-        return f"/api/v1/models/{_seg(name)}"
+        return f"/api/v1/models/{_seg(names.model_name(name))}"
 
     def _v(self, name: str, ref: str) -> str:
-        return f"{self._m(name)}/versions/{_seg(ref)}"
+        return f"{self._m(name)}/versions/{_seg(str(parse_ref(ref)))}"
 
     # models --------------------------------------------------------------------------
     def create_model(self, name: str, description: str, tags: dict[str, str]) -> RegisteredModel:
@@ -147,10 +184,10 @@ class HttpTransport:
         self._do("DELETE", self._m(name))
 
     def set_model_tag(self, name: str, key: str, value: str) -> None:
-        self._do("PUT", f"{self._m(name)}/tags/{_seg(key)}", wire.TagIn(value=value))
+        self._do("PUT", f"{self._m(name)}/tags/{_key(key)}", wire.TagIn(value=value))
 
     def delete_model_tag(self, name: str, key: str) -> None:
-        self._do("DELETE", f"{self._m(name)}/tags/{_seg(key)}")
+        self._do("DELETE", f"{self._m(name)}/tags/{_key(key)}")
 
     # versions ------------------------------------------------------------------------
     def create_version(self, name: str, spec: NewVersion, idempotency_key: str) -> ModelVersion:
@@ -186,10 +223,10 @@ class HttpTransport:
         self._do("DELETE", self._v(name, ref))
 
     def set_version_tag(self, name: str, ref: str, key: str, value: str) -> None:
-        self._do("PUT", f"{self._v(name, ref)}/tags/{_seg(key)}", wire.TagIn(value=value))
+        self._do("PUT", f"{self._v(name, ref)}/tags/{_key(key)}", wire.TagIn(value=value))
 
     def delete_version_tag(self, name: str, ref: str, key: str) -> None:
-        self._do("DELETE", f"{self._v(name, ref)}/tags/{_seg(key)}")
+        self._do("DELETE", f"{self._v(name, ref)}/tags/{_key(key)}")
 
     # stages, aliases, audit ----------------------------------------------------------
     def transition(
@@ -213,13 +250,13 @@ class HttpTransport:
         out = self._call(
             wire.VersionOut,
             "PUT",
-            f"{self._m(name)}/aliases/{_seg(alias)}",
+            f"{self._m(name)}/aliases/{_alias(alias)}",
             wire.AliasIn(version=ref),
         )
         return wire.version_in(out)
 
     def delete_alias(self, name: str, alias: str) -> None:
-        self._do("DELETE", f"{self._m(name)}/aliases/{_seg(alias)}")
+        self._do("DELETE", f"{self._m(name)}/aliases/{_alias(alias)}")
 
     def audit(
         self, model: str | None, since: datetime | None, max_results: int, page_token: str | None
@@ -240,10 +277,12 @@ class HttpTransport:
         return wire.run_in(self._call(wire.RunOut, "POST", "/api/v1/runs", body))
 
     def get_run(self, run_id: str) -> Run:
-        return wire.run_in(self._get(wire.RunOut, f"/api/v1/runs/{_seg(run_id)}"))
+        return wire.run_in(self._get(wire.RunOut, f"/api/v1/runs/{runs.run_id(run_id)}"))
 
     def _patch_run(self, run_id: str, patch: wire.RunPatch) -> Run:
-        return wire.run_in(self._call(wire.RunOut, "PATCH", f"/api/v1/runs/{_seg(run_id)}", patch))
+        return wire.run_in(
+            self._call(wire.RunOut, "PATCH", f"/api/v1/runs/{runs.run_id(run_id)}", patch)
+        )
 
     def log_params(self, run_id: str, params: dict[str, object]) -> None:
         self._patch_run(run_id, wire.RunPatch(params={k: str(v) for k, v in params.items()}))

@@ -181,11 +181,22 @@ def log_dataset(ctx: Context, rid: str, dataset: Dataset) -> None:
 
 
 def set_run_tag(ctx: Context, rid: str, key: str, value: str) -> None:
-    rid, key, value = run_id(rid), names.tag_key(key), names.tag_value(value)
+    set_run_tags(ctx, rid, {key: value})
+
+
+def set_run_tags(ctx: Context, rid: str, tags: dict[str, str]) -> None:
+    """Set several run tags in one transaction (and one audit event)."""
+    rid = run_id(rid)
+    if len(tags) > MAX_BATCH:
+        raise InvalidArgument(f"at most {MAX_BATCH} tags per call")
+    checked = {names.tag_key(k): names.tag_value(v) for k, v in tags.items()}
+    if not checked:
+        return
     with ctx.uow(write=True) as uow:
         _running(uow.repo.get_run(rid))
-        uow.repo.set_run_tag(rid, key, value)
-        record(ctx, uow.repo, "run.tag.set", after={"run_id": rid, key: value})
+        for key, value in checked.items():
+            uow.repo.set_run_tag(rid, key, value)
+        record(ctx, uow.repo, "run.tag.set", after={"run_id": rid, "tags": checked})
         uow.commit()
 
 

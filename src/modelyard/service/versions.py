@@ -56,6 +56,21 @@ def _check_spec(spec: NewVersion) -> NewVersion:
     )
 
 
+def _check_blobs(ctx: Context, manifest: Manifest) -> None:
+    """Every blob must be stored, and stored with the size the manifest declares."""
+    missing = ctx.blobs.missing(manifest.blob_digests())
+    if missing:
+        raise InvalidArgument(
+            f"manifest names {len(missing)} blob(s) not stored, e.g. sha256:{min(missing)}"
+        )
+    for entry in manifest.entries:
+        stored = ctx.blobs.size(entry.sha256)
+        if stored != entry.size:
+            raise InvalidArgument(
+                f"file {entry.path!r} is declared as {entry.size} bytes but its blob has {stored}"
+            )
+
+
 def create_version(
     ctx: Context,
     name: str,
@@ -73,11 +88,7 @@ def create_version(
     spec = _check_spec(spec)
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY):
         raise InvalidArgument(f"idempotency key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
-    missing = ctx.blobs.missing(spec.manifest.blob_digests())
-    if missing:
-        raise InvalidArgument(
-            f"manifest names {len(missing)} blob(s) not stored, e.g. sha256:{min(missing)}"
-        )
+    _check_blobs(ctx, spec.manifest)
     for attempt in range(3):
         try:
             return _create_version_once(ctx, name, spec, idempotency_key, create_model)

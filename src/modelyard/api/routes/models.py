@@ -56,14 +56,14 @@ def delete_model(name: str, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/{name}/tags/{key}", status_code=204)
+@router.put("/{name}/tags/{key:path}", status_code=204)
 def set_model_tag(name: str, key: str, body: wire.TagIn, ctx: Ctx) -> Response:
     """Set a tag on the model."""
     models.set_model_tag(ctx, name, key, body.value)
     return Response(status_code=204)
 
 
-@router.delete("/{name}/tags/{key}", status_code=204)
+@router.delete("/{name}/tags/{key:path}", status_code=204)
 def delete_model_tag(name: str, key: str, ctx: Ctx) -> Response:
     """Remove a tag from the model."""
     models.delete_model_tag(ctx, name, key)

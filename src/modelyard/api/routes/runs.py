@@ -37,8 +37,8 @@ def update_run(run_id: str, body: wire.RunPatch, ctx: Ctx) -> wire.RunOut:
         )
     for d in body.datasets or []:
         runs.log_dataset(ctx, run_id, Dataset(d.name, d.digest, d.source, d.context))
-    for key, value in (body.tags or {}).items():
-        runs.set_run_tag(ctx, run_id, key, value)
+    if body.tags:
+        runs.set_run_tags(ctx, run_id, body.tags)
     if body.status is not None:
         return wire.run_out(runs.end_run(ctx, run_id, body.status))
     return wire.run_out(runs.get_run(ctx, run_id))

@@ -82,14 +82,14 @@ def delete_version(name: str, version: str, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/models/{name}/versions/{version}/tags/{key}", status_code=204)
+@router.put("/models/{name}/versions/{version}/tags/{key:path}", status_code=204)
 def set_version_tag(name: str, version: str, key: str, body: wire.TagIn, ctx: Ctx) -> Response:
     """Set a tag on a version."""
     versions.set_version_tag(ctx, name, version, key, body.value)
     return Response(status_code=204)
 
 
-@router.delete("/models/{name}/versions/{version}/tags/{key}", status_code=204)
+@router.delete("/models/{name}/versions/{version}/tags/{key:path}", status_code=204)
 def delete_version_tag(name: str, version: str, key: str, ctx: Ctx) -> Response:
     """Remove a tag from a version."""
     versions.delete_version_tag(ctx, name, version, key)
