@@ -69,12 +69,3 @@ def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Unit
         return
     with sql_factory(database_url(request, kind, tmp_path)) as factory:
         yield factory
-
-
-@pytest.fixture
-def backend(uow_factory: UnitOfWorkFactory) -> str:
-    """The name of the backend behind ``uow_factory``."""
-    if isinstance(uow_factory, FakeUnitOfWorkFactory):
-        return "fake"
-    assert isinstance(uow_factory, SqlUnitOfWorkFactory)
-    return "postgres" if uow_factory.engine.dialect.name == "postgresql" else "sqlite"

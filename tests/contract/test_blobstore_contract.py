@@ -174,13 +174,7 @@ def test_put_streams_20_mib_from_a_generator(store: BlobStore) -> None:
     assert _leftovers(store) == []
 
 
-_S3_SHORT_READS = (
-    "bug: S3BlobStore.put hands the stream to upload_fileobj, which decides on multipart from "
-    "ONE read(8 MiB); a short read makes it PutObject the whole stream read into memory"
-)
-
-
-@pytest.mark.parametrize("store", blob_backends(s3=_S3_SHORT_READS), indirect=True)
+@pytest.mark.parametrize("store", blob_backends(), indirect=True)
 def test_put_streams_short_reads_in_bounded_memory(store: BlobStore) -> None:
     calls = _count_s3_calls(store)
     want = hashlib.sha256(b"".join(_chunks(BIG))).hexdigest()
@@ -209,10 +203,7 @@ def test_missing_reports_only_absent_digests(store: BlobStore) -> None:
 
 @pytest.mark.parametrize(
     "store",
-    blob_backends(
-        memory="bug: MemoryBlobStore.missing returns the digests as given ('sha256:…'); "
-        "LocalBlobStore and S3BlobStore return bare hex"
-    ),
+    blob_backends(),
     indirect=True,
 )
 def test_missing_reports_bare_hex_for_prefixed_digests(store: BlobStore) -> None:
@@ -238,13 +229,7 @@ def test_open_at_offset_reads_the_rest(store: BlobStore, offset: int) -> None:
     assert _read(store, DIGEST, offset) == DATA[offset:]
 
 
-_S3_RANGE = (
-    "bug: S3BlobStore.open sends Range: bytes=<size>-, S3 answers 416 InvalidRange and _call "
-    "maps it to Unavailable (retried by the SDK) instead of returning an empty stream"
-)
-
-
-@pytest.mark.parametrize("store", blob_backends(s3=_S3_RANGE), indirect=True)
+@pytest.mark.parametrize("store", blob_backends(), indirect=True)
 def test_open_at_end_reads_nothing(store: BlobStore) -> None:
     store.put(io.BytesIO(DATA))
     assert _read(store, DIGEST, len(DATA)) == b""
@@ -252,12 +237,7 @@ def test_open_at_end_reads_nothing(store: BlobStore) -> None:
 
 @pytest.mark.parametrize(
     "store",
-    blob_backends(
-        local="bug: LocalBlobStore.open does not check offset: past the end it reads b'', "
-        "negative it raises a bare OSError",
-        s3="bug: S3BlobStore.open does not check offset: past the end S3 answers 416 "
-        "(Unavailable), negative sends an invalid Range header",
-    ),
+    blob_backends(),
     indirect=True,
 )
 def test_open_outside_blob_raises_invalid_argument(store: BlobStore) -> None:

@@ -75,10 +75,7 @@ def test_add_model_already_exists_leaves_unit_of_work_usable(
 
 @pytest.mark.parametrize(
     "uow_factory",
-    backends(
-        sqlite="bug: SqlRepository.add_model ignores model.tags",
-        postgres="bug: SqlRepository.add_model ignores model.tags",
-    ),
+    backends(),
     indirect=True,
 )
 def test_add_model_stores_its_tags(uow_factory: UnitOfWorkFactory) -> None:

@@ -229,13 +229,7 @@ def test_list_versions_pages_a_filtered_result(catalog: UnitOfWorkFactory) -> No
     ]
 
 
-_PG_BACKSLASH = (
-    "bug: SqlRepository._op uses LIKE/ILIKE without ESCAPE; PostgreSQL treats backslash as "
-    "the escape character, SQLite and the fake take it literally"
-)
-
-
-@pytest.mark.parametrize("uow_factory", backends(postgres=_PG_BACKSLASH), indirect=True)
+@pytest.mark.parametrize("uow_factory", backends(), indirect=True)
 def test_list_versions_like_treats_backslash_alike(uow_factory: UnitOfWorkFactory) -> None:
     m = add_model(uow_factory, 1, "Fraud")
 
@@ -251,13 +245,7 @@ def test_list_versions_like_treats_backslash_alike(uow_factory: UnitOfWorkFactor
     assert found == {"LIKE": [("Fraud", 1)], "ILIKE": [("Fraud", 1)]}
 
 
-_SQLITE_FOLD = (
-    "bug: on SQLite, ILIKE compiles to lower(x) LIKE lower(y) and SQLite's lower() folds "
-    "ASCII only; the fake and PostgreSQL fold every letter"
-)
-
-
-@pytest.mark.parametrize("uow_factory", backends(sqlite=_SQLITE_FOLD), indirect=True)
+@pytest.mark.parametrize("uow_factory", backends(), indirect=True)
 def test_list_versions_ilike_ignores_case_of_non_ascii_letters(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

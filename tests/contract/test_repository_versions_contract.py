@@ -23,8 +23,6 @@ from tests.contract.builders import (
 )
 from tests.contract.conftest import backends
 
-_SQL_LEAKS = "bug: SqlRepository.add_version lets sqlalchemy.exc.IntegrityError escape"
-
 
 def _get(factory: UnitOfWorkFactory, model_id: str, number: int) -> ModelVersion:
     return read(factory, lambda r: r.get_version(model_id, number))
@@ -81,7 +79,7 @@ def test_add_version_with_no_signature_round_trips_none(uow_factory: UnitOfWorkF
 
 @pytest.mark.parametrize(
     "uow_factory",
-    backends(fake="bug: FakeRepository keeps a non-UTC tzinfo; SQL returns UTC"),
+    backends(),
     indirect=True,
 )
 def test_get_version_returns_non_utc_time_as_same_instant_in_utc(
@@ -101,9 +99,7 @@ def test_get_unknown_version_raises_not_found(uow_factory: UnitOfWorkFactory) ->
         _get(uow_factory, m.id, 1)
 
 
-@pytest.mark.parametrize(
-    "uow_factory", backends(sqlite=_SQL_LEAKS, postgres=_SQL_LEAKS), indirect=True
-)
+@pytest.mark.parametrize("uow_factory", backends(), indirect=True)
 def test_add_version_with_taken_number_raises_already_exists(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
@@ -113,9 +109,7 @@ def test_add_version_with_taken_number_raises_already_exists(
         write(uow_factory, lambda r: r.add_version(version(m, 1), None))
 
 
-@pytest.mark.parametrize(
-    "uow_factory", backends(sqlite=_SQL_LEAKS, postgres=_SQL_LEAKS), indirect=True
-)
+@pytest.mark.parametrize("uow_factory", backends(), indirect=True)
 def test_add_version_with_used_idempotency_key_raises_already_exists(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
@@ -199,7 +193,7 @@ def test_versions_in_stage_lists_live_versions_of_that_stage(
 
 @pytest.mark.parametrize(
     "uow_factory",
-    backends(fake="bug: FakeRepository.versions_in_stage lists oldest first; SQL newest first"),
+    backends(),
     indirect=True,
 )
 def test_versions_in_stage_lists_newest_first(uow_factory: UnitOfWorkFactory) -> None:
@@ -264,12 +258,7 @@ def test_delete_version_tag_removes_only_that_tag(uow_factory: UnitOfWorkFactory
     assert _get(uow_factory, m.id, 2).tags == {"data": "q1", "owner": "bob"}
 
 
-_ORPHAN_TAG = "bug: SqlRepository.set_version_tag inserts a tag for a version that does not exist"
-
-
-@pytest.mark.parametrize(
-    "uow_factory", backends(sqlite=_ORPHAN_TAG, postgres=_ORPHAN_TAG), indirect=True
-)
+@pytest.mark.parametrize("uow_factory", backends(), indirect=True)
 def test_set_version_tag_on_missing_version_raises_not_found(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
@@ -328,14 +317,13 @@ def test_aliases_are_per_model(uow_factory: UnitOfWorkFactory) -> None:
 
 @pytest.mark.parametrize(
     "uow_factory",
-    backends(fake="bug: FakeRepository keeps aliases in insertion order; SQL sorts them by name"),
+    backends(),
     indirect=True,
 )
 def test_model_aliases_are_listed_by_name(uow_factory: UnitOfWorkFactory) -> None:
     m = add_model(uow_factory, 1, "Fraud")
     add_versions(uow_factory, m, 1)
-    for alias in ("zeta", "alpha", "mid"):
-        write(uow_factory, lambda r, a=alias: r.set_alias(m.id, a, 1))  # type: ignore[misc]
+    write(uow_factory, lambda r: [r.set_alias(m.id, a, 1) for a in ("zeta", "alpha", "mid")])
     assert list(read(uow_factory, lambda r: r.get_model("Fraud")).aliases) == [
         "alpha",
         "mid",
@@ -343,19 +331,15 @@ def test_model_aliases_are_listed_by_name(uow_factory: UnitOfWorkFactory) -> Non
     ]
 
 
-_DANGLING = "bug: SqlRepository.set_alias points an alias at a version that does not exist"
-
-
-@pytest.mark.parametrize(
-    "uow_factory", backends(sqlite=_DANGLING, postgres=_DANGLING), indirect=True
-)
+@pytest.mark.parametrize("uow_factory", backends(), indirect=True)
 def test_set_alias_to_missing_version_raises_not_found(uow_factory: UnitOfWorkFactory) -> None:
     m = add_model(uow_factory, 1, "Fraud")
     add_versions(uow_factory, m, 2)
     write(uow_factory, lambda r: r.delete_version(m.id, 2, at(9)))
-    for number in (2, 7):
-        with pytest.raises(NotFound):
-            write(uow_factory, lambda r, n=number: r.set_alias(m.id, "champion", n))  # type: ignore[misc]
+    with pytest.raises(NotFound):
+        write(uow_factory, lambda r: r.set_alias(m.id, "champion", 2))  # deleted
+    with pytest.raises(NotFound):
+        write(uow_factory, lambda r: r.set_alias(m.id, "champion", 7))  # never created
     assert read(uow_factory, lambda r: r.get_model("Fraud")).aliases == {}
 
 
@@ -385,3 +369,16 @@ def test_stage_history_returns_changes_in_insertion_order(uow_factory: UnitOfWor
     assert read(uow_factory, lambda r: r.stage_history(m.id, None)) == changes
     assert read(uow_factory, lambda r: r.stage_history(m.id, 2)) == [changes[0], changes[2]]
     assert read(uow_factory, lambda r: r.stage_history(m.id, 3)) == []
+
+
+@pytest.mark.parametrize("uow_factory", backends(), indirect=True)
+def test_delete_absent_tag_or_alias_changes_nothing(uow_factory: UnitOfWorkFactory) -> None:
+    m = add_model(uow_factory, 1, "Fraud")
+    (v,) = add_versions(uow_factory, m, 1, tags={"data": "q1"})
+    write(uow_factory, lambda r: [r.set_model_tag(m.id, "team", "risk"), r.set_alias(m.id, "a", 1)])
+    write(uow_factory, lambda r: r.delete_model_tag(m.id, "nope"))
+    write(uow_factory, lambda r: r.delete_version_tag(m.id, 1, "nope"))
+    write(uow_factory, lambda r: r.delete_alias(m.id, "nope"))
+    got = read(uow_factory, lambda r: r.get_model("Fraud"))
+    assert (got.tags, got.aliases) == ({"team": "risk"}, {"a": 1})
+    assert _get(uow_factory, m.id, 1) == replace(v, aliases=("a",))

@@ -44,7 +44,7 @@ def _error(fn: Any, *args: Any, **kwargs: Any) -> str:
 
 def scenario(ctx: Context) -> dict[str, Any]:
     assert isinstance(ctx.blobs, MemoryBlobStore)
-    blobs, out = ctx.blobs, {}
+    blobs, out = ctx.blobs, dict[str, Any]()
     run = runs.start_run(
         ctx,
         RunSpec(experiment="fraud", params={"lr": "0.1"}, tags={"k": "v"}, git_commit="abc1234"),
@@ -196,7 +196,7 @@ def test_scenario_reaches_the_expected_registry_state(uow_factory: UnitOfWorkFac
 
 @pytest.mark.parametrize(
     "uow_factory",
-    backends(fake="bug: FakeRepository.versions_in_stage lists oldest first; SQL newest first"),
+    backends(),
     indirect=True,
 )
 def test_transition_archives_other_versions_newest_first(uow_factory: UnitOfWorkFactory) -> None:

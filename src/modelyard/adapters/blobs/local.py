@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from modelyard.domain.digests import sha256_hex
-from modelyard.errors import IntegrityError, NotFound, Unavailable
+from modelyard.errors import IntegrityError, InvalidArgument, NotFound, Unavailable
 from modelyard.service.ports import BlobInfo, Readable
 
 CHUNK = 1024 * 1024
@@ -29,6 +29,13 @@ def copy_hashing(src: Readable, dst: BinaryIO) -> BlobInfo:
         dst.write(chunk)
         size += len(chunk)
     return BlobInfo(h.hexdigest(), size)
+
+
+def check_offset(offset: int, size: int) -> bool:
+    """Refuse offsets outside the blob; True when the offset is exactly its end."""
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= size:
+        raise InvalidArgument(f"offset {offset} is outside the blob's {size} bytes")
+    return offset == size
 
 
 class LocalBlobStore:
@@ -75,6 +82,8 @@ class LocalBlobStore:
             raise NotFound(f"blob sha256:{sha256_hex(digest)} does not exist") from None
 
     def open(self, digest: str, offset: int = 0) -> BinaryIO:
+        if offset:
+            check_offset(offset, self.size(digest))
         path = self._path(digest)
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from modelyard.adapters.blobs.local import check_offset
 from modelyard.domain.digests import sha256_hex
 from modelyard.errors import IntegrityError, InvalidArgument, NotFound, Unavailable
 from modelyard.service.ports import BlobInfo, Readable, ReadStream
@@ -31,7 +33,17 @@ class _Hashing:
         self.src, self.h, self.size = src, hashlib.sha256(), 0
 
     def read(self, n: int = -1, /) -> bytes:
-        data = self.src.read(n)
+        # fill the request: boto3 picks multipart from the size of one read
+        parts, have = [], 0
+        while n < 0 or have < n:
+            data = self.src.read(n - have if n >= 0 else -1)
+            if not data:
+                break
+            parts.append(data)
+            have += len(data)
+            if n < 0:
+                break
+        data = b"".join(parts)
         self.h.update(data)
         self.size += len(data)
         return data
@@ -128,6 +140,8 @@ class S3BlobStore:
     def open(self, digest: str, offset: int = 0) -> ReadStream:
         kw: dict[str, Any] = {"Bucket": self.bucket, "Key": self._key(digest)}
         if offset:
+            if check_offset(offset, self.size(digest)):
+                return io.BytesIO(b"")
             kw["Range"] = f"bytes={offset}-"
         body: ReadStream = self._call(self.s3.get_object, **kw)["Body"]
         return body
