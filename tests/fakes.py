@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -31,6 +31,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Clause, Filter, match_value
+from modelyard.domain.ordering import MODEL_ORDER, STAGE_RANK, VERSION_ORDER, Order, total
 from modelyard.domain.stages import Stage
 from modelyard.errors import AlreadyExists, Conflict, IntegrityError, InvalidArgument, NotFound
 from modelyard.service.context import Context
@@ -100,7 +101,7 @@ class FakeRepository:
         return replace(
             row.model,
             tags=dict(row.model.tags),
-            aliases=dict(row.model.aliases),
+            aliases=dict(sorted(row.model.aliases.items())),
             latest_version=numbers[-1] if numbers else 0,
         )
 
@@ -118,13 +119,13 @@ class FakeRepository:
             raise NotFound(f"no model named {name!r}")
         return self._model_view(row)
 
-    def list_models(self, flt: Filter, offset: int, limit: int) -> list[RegisteredModel]:
-        rows = sorted(
-            (r for r in self.state.models.values() if r.deleted_at is None),
-            key=lambda r: names.name_key(r.name),
-        )
+    def list_models(
+        self, flt: Filter, offset: int, limit: int, order: Order = MODEL_ORDER
+    ) -> list[RegisteredModel]:
+        rows = [r for r in self.state.models.values() if r.deleted_at is None]
         found = [self._model_view(r) for r in rows]
         found = [m for m in found if all(_model_matches(c, m) for c in flt.clauses)]
+        _sort(found, total(order, MODEL_ORDER), _model_sort_value)
         return found[offset : offset + limit]
 
     def rename_model(self, model_id: str, new_name: str, at: datetime) -> None:
@@ -176,7 +177,13 @@ class FakeRepository:
             if idem_key in self.state.idempotency:
                 raise AlreadyExists("idempotency key already used")
             self.state.idempotency[idem_key] = (idempotency[1], version.version)
-        self.state.versions[key] = replace(version, tags=dict(version.tags), aliases=())
+        self.state.versions[key] = replace(
+            version,
+            tags=dict(version.tags),
+            aliases=(),
+            created_at=version.created_at.astimezone(UTC),
+            updated_at=version.updated_at.astimezone(UTC),
+        )
 
     def get_version(self, model_id: str, number: int) -> ModelVersion:
         return self._version_view(self._stored(model_id, number))
@@ -196,17 +203,19 @@ class FakeRepository:
     def versions_in_stage(self, model_id: str, stage: Stage) -> list[ModelVersion]:
         self._row(model_id)
         live = [self.get_version(model_id, n) for n in self._live_numbers(model_id)]
-        return [v for v in live if v.stage is stage]
+        return [v for v in reversed(live) if v.stage is stage]  # newest first, as in SQL
 
-    def list_versions(self, flt: Filter, offset: int, limit: int) -> list[ModelVersion]:
+    def list_versions(
+        self, flt: Filter, offset: int, limit: int, order: Order = VERSION_ORDER
+    ) -> list[ModelVersion]:
         found = [
             self._version_view(v)
             for key, v in self.state.versions.items()
             if key not in self.state.deleted_versions
             and self.state.models[v.model_id].deleted_at is None
         ]
-        found.sort(key=lambda v: (names.name_key(v.name), -v.version))
         found = [v for v in found if all(_version_matches(c, v) for c in flt.clauses)]
+        _sort(found, total(order, VERSION_ORDER), _version_sort_value)
         return found[offset : offset + limit]
 
     def update_version(
@@ -294,7 +303,7 @@ class FakeRepository:
         seq, prev = self.audit_head()
         if event.seq != seq + 1 or event.prev_hash != prev:
             raise Conflict(f"audit event {event.seq} does not follow {seq}")
-        self.state.audit.append(event)
+        self.state.audit.append(replace(event, at=event.at.astimezone(UTC)))
 
     def list_audit(
         self, model: str | None, since: datetime | None, offset: int, limit: int
@@ -302,15 +311,42 @@ class FakeRepository:
         found = [
             e
             for e in self.state.audit
-            if (model is None or e.model == model) and (since is None or e.at >= since)
+            if (
+                model is None
+                or (e.model is not None and names.name_key(e.model) == names.name_key(model))
+            )
+            and (since is None or e.at >= since)
         ]
         return sorted(found, key=lambda e: e.seq)[offset : offset + limit]
 
 
+SortValue = str | int | datetime
+
+
+def _sort(items: list[_V], order: Order, value: Callable[[_V, str], SortValue]) -> None:
+    """Sort in place as SQL's ORDER BY does: least significant key first, each pass stable."""
+    for key in reversed(order):
+        items.sort(key=lambda item: value(item, key.field), reverse=key.descending)
+
+
+def _model_sort_value(m: RegisteredModel, field: str) -> SortValue:
+    if field == "name":
+        return names.name_key(m.name)
+    return m.created_at if field == "created_at" else m.updated_at
+
+
+def _version_sort_value(v: ModelVersion, field: str) -> SortValue:
+    if field == "name":
+        return names.name_key(v.name)
+    if field == "stage":
+        return STAGE_RANK[v.stage]
+    if field == "version":
+        return v.version
+    return v.created_at if field == "created_at" else v.updated_at
+
+
 def _pop(rows: dict[str, _V], key: str) -> None:
-    if key not in rows:
-        raise NotFound(f"no {key!r} to delete")
-    del rows[key]
+    rows.pop(key, None)  # like SQL DELETE: removing an absent row is a no-op
 
 
 def _match_name(clause: Clause, name: str) -> bool:
@@ -412,7 +448,7 @@ class MemoryBlobStore:
         return BlobInfo(digest, len(data))
 
     def missing(self, digests: Iterable[str]) -> set[str]:
-        return {d for d in digests if sha256_hex(d) not in self.blobs}
+        return {h for h in (sha256_hex(d) for d in digests) if h not in self.blobs}
 
     def _get(self, digest: str) -> bytes:
         key = sha256_hex(digest)
@@ -488,3 +524,90 @@ def new_version(
     """A NewVersion whose single file (with ``content``) is already stored."""
     manifest = stored_manifest(blobs, {"model.bin": content})
     return NewVersion(manifest=manifest, **fields)  # type: ignore[arg-type]
+
+
+# MLflow tracking protocol ----------------------------------------------------------------
+# Appended (the class body above belongs to other work): the methods of the Repository
+# port's MLflow section, attached to FakeRepository below with the SQL adapter's semantics.
+
+from modelyard.domain.tracking import ArtifactRecord, Experiment, LoggedModel  # noqa: E402
+
+
+@dataclass
+class MlflowState:
+    experiments: dict[str, Experiment] = field(default_factory=dict)
+    artifacts: dict[str, ArtifactRecord] = field(default_factory=dict)
+    logged_models: dict[str, LoggedModel] = field(default_factory=dict)
+
+
+class FakeMlflowRepository:
+    state: RegistryState
+
+    @property
+    def _ml(self) -> MlflowState:
+        found: MlflowState = self.state.__dict__.setdefault("mlflow", MlflowState())
+        return found
+
+    def add_experiment(self, experiment: Experiment) -> None:
+        if any(e.name == experiment.name for e in self._ml.experiments.values()):
+            raise AlreadyExists(f"experiment {experiment.name!r} already exists")
+        self._ml.experiments[experiment.id] = experiment
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        if experiment_id not in self._ml.experiments:
+            raise NotFound(f"experiment {experiment_id!r} does not exist")
+        return self._ml.experiments[experiment_id]
+
+    def find_experiment(self, name: str) -> Experiment:
+        for e in self._ml.experiments.values():
+            if e.name == name:
+                return e
+        raise NotFound(f"experiment {name!r} does not exist")
+
+    def list_experiments(self, offset: int, limit: int) -> list[Experiment]:
+        found = sorted(self._ml.experiments.values(), key=lambda e: (e.created_at, e.id))
+        return found[offset : offset + limit]
+
+    def list_runs(self, experiments: list[str], offset: int, limit: int) -> list[Run]:
+        found = [r for r in self.state.runs.values() if r.experiment in experiments]
+        found.sort(key=lambda r: r.id)
+        found.sort(key=lambda r: r.started_at, reverse=True)
+        return copy.deepcopy(found[offset : offset + limit])
+
+    def delete_run_tag(self, run_id: str, key: str) -> None:
+        self.state.runs[run_id].tags.pop(key, None)
+
+    def put_artifact(self, record: ArtifactRecord) -> None:
+        self._ml.artifacts[record.path] = record
+
+    def get_artifact(self, path: str) -> ArtifactRecord:
+        if path not in self._ml.artifacts:
+            raise NotFound(f"artifact {path!r} does not exist")
+        return self._ml.artifacts[path]
+
+    def list_artifacts(self, prefix: str) -> list[ArtifactRecord]:
+        return [a for p, a in sorted(self._ml.artifacts.items()) if p.startswith(prefix)]
+
+    def add_logged_model(self, model: LoggedModel) -> None:
+        self._ml.logged_models[model.id] = copy.deepcopy(model)
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        if model_id not in self._ml.logged_models:
+            raise NotFound(f"logged model {model_id!r} does not exist")
+        return copy.deepcopy(self._ml.logged_models[model_id])
+
+    def update_logged_model(self, model: LoggedModel) -> None:
+        self._ml.logged_models[model.id] = copy.deepcopy(model)
+
+    def list_logged_models(
+        self, experiment_ids: list[str], offset: int, limit: int
+    ) -> list[LoggedModel]:
+        found = [m for m in self._ml.logged_models.values() if m.experiment_id in experiment_ids]
+        found.sort(key=lambda m: m.id)
+        found.sort(key=lambda m: m.created_at, reverse=True)
+        return copy.deepcopy(found[offset : offset + limit])
+
+
+for _name, _member in vars(FakeMlflowRepository).items():
+    if not _name.startswith("__") and _name != "state":
+        setattr(FakeRepository, _name, _member)

@@ -229,6 +229,23 @@ class RunOut(BaseModel):
     packages: dict[str, str]
 
 
+class ProblemOut(BaseModel):
+    model: str
+    version: int
+    path: str
+    digest: str
+    kind: str
+
+
+class FsckOut(BaseModel):
+    ok: bool
+    versions: int
+    blobs: int
+    audit_events: int
+    audit_ok: bool
+    problems: list[ProblemOut]
+
+
 # conversions ---------------------------------------------------------------------------
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException, RestException
+
+from mlflow import MlflowClient
+from modelyard.client.client import Client
 
 
 def _versions(client: MlflowClient, name: str, n: int, **kw: object) -> list[str]:
@@ -112,6 +114,17 @@ def test_transition_with_archive_and_rollback(client: MlflowClient, name: str) -
     assert client.get_model_version(name, "2").current_stage == "Archived"
 
 
+def test_modelyard_rollback_is_seen_by_mlflow(client: MlflowClient, name: str, url: str) -> None:
+    client.create_registered_model(name)
+    _versions(client, name, 2)
+    client.transition_model_version_stage(name, "1", "Production")
+    client.transition_model_version_stage(name, "2", "Production", archive_existing_versions=True)
+    with Client(url) as my:
+        assert my.rollback(name).version == 1
+    assert client.get_model_version(name, "1").current_stage == "Production"
+    assert client.get_model_version(name, "2").current_stage == "Archived"
+
+
 def test_bad_stage_is_invalid_parameter_value(client: MlflowClient, name: str) -> None:
     client.create_registered_model(name)
     _versions(client, name, 1)
@@ -200,7 +213,10 @@ def test_unsupported_filter_and_order_are_refused(client: MlflowClient, name: st
         client.search_model_versions("source_path = 'x'")
     assert _code(exc) == "INVALID_PARAMETER_VALUE"
     with pytest.raises(MlflowException) as exc:
-        client.search_registered_models(order_by=["last_updated_timestamp DESC"])
+        client.search_registered_models(order_by=["version_number DESC"])
+    assert _code(exc) == "INVALID_PARAMETER_VALUE"
+    with pytest.raises(MlflowException) as exc:
+        client.search_model_versions("name = 'x'", order_by=["current_stage DESC"])
     assert _code(exc) == "INVALID_PARAMETER_VALUE"
     with pytest.raises(MlflowException) as exc:
         client.search_model_versions("name = 'x'", page_token="garbage")
@@ -235,3 +251,80 @@ def test_foreign_source_is_recorded_never_read(client: MlflowClient, name: str) 
 def test_rest_exception_type(client: MlflowClient) -> None:
     with pytest.raises(RestException):
         client.get_model_version("NoSuchModel3", "1")
+
+
+def _all_versions(client: MlflowClient, flt: str, order_by: list[str]) -> list[str]:
+    """Every page of a version search with max_results=2, following the page tokens."""
+    seen, token = [], None
+    while True:
+        page = client.search_model_versions(flt, 2, order_by, token)
+        seen += [v.version for v in page]
+        if not (token := page.token):
+            return seen
+
+
+def test_search_models_order_by_name_desc_pages_through_all(
+    client: MlflowClient, name: str
+) -> None:
+    for suffix in ("a", "c", "B", "d", "e"):
+        client.create_registered_model(f"{name}-{suffix}")
+    seen, token = [], None
+    while True:
+        page = client.search_registered_models(
+            f"name LIKE '{name}-%'", max_results=2, order_by=["name DESC"], page_token=token
+        )
+        seen += [m.name for m in page]
+        if not (token := page.token):
+            break
+    assert seen == [f"{name}-{s}" for s in ("e", "d", "c", "B", "a")]
+
+
+def test_search_models_order_by_timestamps(client: MlflowClient, name: str) -> None:
+    for suffix in ("a", "b", "c"):
+        client.create_registered_model(f"{name}-{suffix}")
+    client.update_registered_model(f"{name}-a", description="touched")
+    flt = f"name LIKE '{name}-%'"
+    newest = client.search_registered_models(flt, order_by=["creation_timestamp DESC"])
+    assert [m.name[-1] for m in newest] == ["c", "b", "a"]
+    changed = client.search_registered_models(flt, order_by=["last_updated_timestamp DESC"])
+    assert [m.name[-1] for m in changed] == ["a", "c", "b"]
+    oldest = client.search_registered_models(flt, order_by=["timestamp ASC"])
+    assert [m.name[-1] for m in oldest] == ["b", "c", "a"]
+
+
+def test_search_versions_order_by_version_number_asc_pages(client: MlflowClient, name: str) -> None:
+    client.create_registered_model(name)
+    _versions(client, name, 5)
+    assert _all_versions(client, f"name='{name}'", ["version_number ASC"]) == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
+
+
+def test_search_versions_order_by_creation_timestamp_desc_pages(
+    client: MlflowClient, name: str
+) -> None:
+    client.create_registered_model(name)
+    _versions(client, name, 5)
+    found = _all_versions(client, f"name='{name}'", ["creation_timestamp DESC"])
+    assert found == ["5", "4", "3", "2", "1"]
+
+
+def test_search_versions_order_by_last_updated_timestamp(client: MlflowClient, name: str) -> None:
+    client.create_registered_model(name)
+    _versions(client, name, 3)
+    client.update_model_version(name, "1", description="touched")
+    found = client.search_model_versions(f"name='{name}'", order_by=["last_updated_timestamp DESC"])
+    assert [v.version for v in found] == ["1", "3", "2"]
+
+
+def test_search_versions_token_of_other_order_is_refused(client: MlflowClient, name: str) -> None:
+    client.create_registered_model(name)
+    _versions(client, name, 3)
+    page = client.search_model_versions(f"name='{name}'", 1, ["version_number ASC"])
+    with pytest.raises(MlflowException) as exc:
+        client.search_model_versions(f"name='{name}'", 1, ["version_number DESC"], page.token)
+    assert _code(exc) == "INVALID_PARAMETER_VALUE"

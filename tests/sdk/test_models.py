@@ -202,3 +202,16 @@ def test_create_model_after_delete_starts_fresh(client: Client) -> None:
 
     assert model.latest_version == 0
     assert make_version(client, "Fraud").version == 1
+
+
+def test_search_models_order_by_several_clauses_is_applied(client: Client) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        client.create_model(name)
+    client.update_model("alpha", "touched last")
+    page = client.search_models(order_by=["updated_at DESC", "name ASC"])
+    assert [m.name for m in page.items] == ["alpha", "gamma", "beta"]
+    assert [m.name for m in client.search_models(order_by=["name DESC"]).items] == [
+        "gamma",
+        "beta",
+        "alpha",
+    ]

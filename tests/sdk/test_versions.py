@@ -287,3 +287,20 @@ def test_create_version_size_unlike_stored_blob_raises_invalid_argument(client: 
         client.create_version("Fraud", spec)
 
     assert client.search_all_versions() == []
+
+
+def test_search_versions_order_by_version_asc_pages_oldest_first(client: Client) -> None:
+    make_versions(client, "Fraud", 5)
+    seen: list[int] = []
+    token: str | None = None
+    while True:
+        page = client.search_versions("name = 'Fraud'", 2, token, order_by=["version ASC"])
+        seen.extend(v.version for v in page.items)
+        if (token := page.next_page_token) is None:
+            break
+    assert seen == [1, 2, 3, 4, 5]
+
+
+def test_search_versions_unknown_order_raises_invalid_argument(client: Client) -> None:
+    with pytest.raises(modelyard.InvalidArgument):
+        client.search_versions(order_by=["run_id DESC"])

@@ -289,3 +289,38 @@ def test_search_models_pages_yield_every_model_once(ctx: Context) -> None:
         if (token := page.next_page_token) is None:
             break
     assert seen == [f"m{i}" for i in range(7)]
+
+
+def test_search_models_order_by_updated_at_desc_returns_recently_changed_first(
+    ctx: Context,
+) -> None:
+    for name in ["alpha", "beta", "gamma"]:
+        models.create_model(ctx, name)
+    models.update_model(ctx, "beta", "changed")
+    page = models.search_models(ctx, order_by=["updated_at DESC"])
+    assert [m.name for m in page.items] == ["beta", "gamma", "alpha"]
+
+
+def test_search_models_order_by_name_desc_pages_every_model_once(ctx: Context) -> None:
+    for i in range(7):
+        models.create_model(ctx, f"m{i}")
+    seen, token = [], None
+    while True:
+        page = models.search_models(ctx, None, 3, token, order_by=["name DESC"])
+        seen += [m.name for m in page.items]
+        if (token := page.next_page_token) is None:
+            break
+    assert seen == [f"m{i}" for i in reversed(range(7))]
+
+
+def test_search_models_token_of_other_order_raises_invalid_argument(ctx: Context) -> None:
+    for name in ["alpha", "beta"]:
+        models.create_model(ctx, name)
+    token = models.search_models(ctx, max_results=1, order_by=["name DESC"]).next_page_token
+    with pytest.raises(InvalidArgument, match="different query"):
+        models.search_models(ctx, max_results=1, page_token=token)
+
+
+def test_search_models_unknown_order_field_raises_invalid_argument(ctx: Context) -> None:
+    with pytest.raises(InvalidArgument):
+        models.search_models(ctx, order_by=["version DESC"])

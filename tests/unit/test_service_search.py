@@ -206,3 +206,62 @@ def test_list_versions_returns_only_that_model(ctx: Context) -> None:
 def test_list_versions_unknown_model_raises_not_found(ctx: Context) -> None:
     with pytest.raises(NotFound):
         versions.list_versions(ctx, "Nope")
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_versions_order_by_version_asc_returns_oldest_first(ctx: Context) -> None:
+    page = versions.search_versions(ctx, "name = 'FraudModel'", order_by=["version ASC"])
+    assert [v.version for v in page.items] == [1, 2, 3]
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_versions_order_by_created_at_desc_returns_newest_first(ctx: Context) -> None:
+    page = versions.search_versions(ctx, order_by=["created_at DESC"])
+    assert [(v.name, v.version) for v in page.items] == [
+        ("Churn", 2),
+        ("Churn", 1),
+        ("fraud-lite", 1),
+        ("FraudModel", 3),
+        ("FraudModel", 2),
+        ("FraudModel", 1),
+    ]
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_versions_order_by_stage_follows_the_lifecycle(ctx: Context) -> None:
+    page = versions.search_versions(ctx, order_by=["stage DESC"], max_results=2)
+    assert [(v.name, v.version) for v in page.items] == [("Churn", 1), ("FraudModel", 2)]
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_versions_ordered_pages_yield_every_version_once(ctx: Context) -> None:
+    expected = versions.search_versions(ctx, order_by=["version ASC"]).items
+    seen, token = [], None
+    while True:
+        page = versions.search_versions(ctx, None, 4, token, order_by=["version ASC"])
+        seen += page.items
+        if (token := page.next_page_token) is None:
+            break
+    assert seen == expected and len(seen) == 6
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_versions_token_of_other_order_raises_invalid_argument(ctx: Context) -> None:
+    token = versions.search_versions(ctx, max_results=1, order_by=["version ASC"]).next_page_token
+    with pytest.raises(InvalidArgument, match="different query"):
+        versions.search_versions(ctx, max_results=1, page_token=token, order_by=["version DESC"])
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_versions_explicit_default_order_accepts_default_token(ctx: Context) -> None:
+    token = versions.search_versions(ctx, max_results=2).next_page_token
+    page = versions.search_versions(
+        ctx, max_results=2, page_token=token, order_by=["name ASC", "version DESC"]
+    )
+    assert [(v.name, v.version) for v in page.items] == [("fraud-lite", 1), ("FraudModel", 3)]
+
+
+@pytest.mark.parametrize("order", [["run_id ASC"], ["name UP"], ["version", "version"]])
+def test_search_versions_bad_order_raises_invalid_argument(ctx: Context, order: list[str]) -> None:
+    with pytest.raises(InvalidArgument):
+        versions.search_versions(ctx, order_by=order)

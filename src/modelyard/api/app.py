@@ -10,10 +10,13 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from modelyard.api import errors
 from modelyard.api.limits import BodyLimit
-from modelyard.api.metrics import Metrics, observe
+from modelyard.api.metrics import Metrics, Observe
+from modelyard.api.mlflow import artifacts as mlflow_artifacts
+from modelyard.api.mlflow import logged_models as mlflow_logged_models
 from modelyard.api.mlflow import registry as mlflow_registry
 from modelyard.api.mlflow import server as mlflow_server
-from modelyard.api.routes import audit, blobs, health, models, runs, versions
+from modelyard.api.mlflow import tracking as mlflow_tracking
+from modelyard.api.routes import admin, audit, blobs, health, models, runs, versions
 from modelyard.bootstrap import Registry, build
 from modelyard.config import Settings
 
@@ -51,13 +54,18 @@ def create_app(
         runs.router,
         audit.router,
         health.router,
+        admin.router,
         mlflow_registry.router,
         mlflow_server.router,
+        mlflow_tracking.router,
+        mlflow_artifacts.router,
+        mlflow_logged_models.router,
         mlflow_server.fallback,  # last: MLflow's 404 for what modelyard lacks
     ):
         app.include_router(router)
     app.add_middleware(BodyLimit)
-    app.middleware("http")(observe)  # outermost: 413s get a request id and are counted
+    # outermost: 413s get a request id and are counted
+    app.add_middleware(Observe, metrics=app.state.metrics)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return app

@@ -9,7 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from modelyard.api.errors import error_response
 
 MAX_JSON_BODY = 32 * 1024 * 1024
-STREAMED_PREFIX = "/api/v1/blobs/sha256:"  # PUT streams blobs of any size
+# PUT streams blobs (and MLflow artifact uploads) of any size
+STREAMED_PREFIX = ("/api/v1/blobs/sha256:", "/api/2.0/mlflow-artifacts/artifacts/")
 
 
 class BodyTooLarge(Exception):

@@ -6,11 +6,9 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("modelyard.access")
 
@@ -35,36 +33,56 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def _route(request: Request) -> str:
-    route = request.scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            rid = str(value.decode("latin-1"))[:64]
+            if rid.isalnum():
+                return rid
+    return uuid.uuid4().hex
 
 
-async def observe(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Give the request an id, time it, count it and log one JSON line (no bodies, no secrets)."""
-    rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-    if not rid.isalnum():
-        rid = uuid.uuid4().hex
-    request.state.request_id = rid
-    start = time.perf_counter()
-    response = await call_next(request)
-    elapsed = time.perf_counter() - start
-    route = _route(request)
-    metrics: Metrics = request.app.state.metrics
-    metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-    metrics.latency.labels(request.method, route).observe(elapsed)
-    response.headers["X-Request-Id"] = rid
-    log.info(
-        json.dumps(
-            {
-                "request_id": rid,
-                "method": request.method,
-                "route": route,
-                "status": response.status_code,
-                "ms": round(elapsed * 1000, 2),
-            }
-        )
-    )
-    return response
+class Observe:
+    """Give each request an id, time it, count it and log one JSON line (no bodies, no
+    secrets). A plain ASGI middleware: no per-request task or body buffering."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = rid
+        start, status = time.perf_counter(), 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, rid, status, time.perf_counter() - start)
+
+    def _record(self, scope: Scope, rid: str, status: int, elapsed: float) -> None:
+        route = str(getattr(scope.get("route"), "path", "unmatched"))
+        method = scope.get("method", "")
+        self.metrics.requests.labels(method, route, str(status)).inc()
+        self.metrics.latency.labels(method, route).observe(elapsed)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                json.dumps(
+                    {
+                        "request_id": rid,
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    }
+                )
+            )

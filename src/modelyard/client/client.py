@@ -22,6 +22,7 @@ from modelyard.domain.entities import (
 )
 from modelyard.domain.refs import parse_model_uri
 from modelyard.errors import InvalidArgument
+from modelyard.service.maintenance import FsckReport
 
 
 def _transport(uri: str | None, settings: Settings) -> Transport:
@@ -76,10 +77,18 @@ class Client:
         return self._t.get_model(name)
 
     def search_models(
-        self, filter: str | None = None, max_results: int = 100, page_token: str | None = None
+        self,
+        filter: str | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+        order_by: list[str] | None = None,
     ) -> Page[RegisteredModel]:
-        """Models matching a filter such as ``name LIKE '%fraud%' AND tags.team = 'risk'``."""
-        return self._t.search_models(filter, max_results, page_token)
+        """Models matching a filter such as ``name LIKE '%fraud%' AND tags.team = 'risk'``.
+
+        ``order_by`` takes clauses such as ``["updated_at DESC"]`` (fields ``name``,
+        ``created_at``, ``updated_at``); models come by name without it.
+        """
+        return self._t.search_models(filter, max_results, page_token, order_by)
 
     def rename_model(self, name: str, new_name: str) -> RegisteredModel:
         return self._t.rename_model(name, new_name)
@@ -113,10 +122,19 @@ class Client:
         return self._t.get_version(parsed.name, str(parsed.ref))
 
     def search_versions(
-        self, filter: str | None = None, max_results: int = 100, page_token: str | None = None
+        self,
+        filter: str | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+        order_by: list[str] | None = None,
     ) -> Page[ModelVersion]:
-        """Versions across models, e.g. ``name = 'Fraud' AND tags.owner = 'alice'``."""
-        return self._t.search_versions(filter, max_results, page_token)
+        """Versions across models, e.g. ``name = 'Fraud' AND tags.owner = 'alice'``.
+
+        ``order_by`` takes clauses such as ``["created_at DESC"]`` (fields ``name``,
+        ``version``, ``created_at``, ``updated_at``, ``stage``); without it versions come by
+        model name, newest first.
+        """
+        return self._t.search_versions(filter, max_results, page_token, order_by)
 
     def list_versions(self, name: str) -> list[ModelVersion]:
         """Every live version of one model, newest first."""
@@ -196,6 +214,10 @@ class Client:
 
     def get_run(self, run_id: str) -> Run:
         return self._t.get_run(run_id)
+
+    def fsck(self) -> FsckReport:
+        """Verify every referenced blob against its digest, and the audit chain."""
+        return self._t.fsck()
 
     # files -------------------------------------------------------------------------
     def download(self, uri: str, dest: Path | None = None, *, progress: bool | None = None) -> Path:

@@ -17,7 +17,8 @@ from modelyard.domain.entities import (
     Run,
     StageChange,
 )
-from modelyard.service import audit, models, runs, stages, versions
+from modelyard.service import audit, maintenance, models, runs, stages, versions
+from modelyard.service.maintenance import FsckReport
 from modelyard.service.ports import Readable, ReadStream
 from modelyard.service.runs import RunSpec
 
@@ -35,9 +36,13 @@ class EmbeddedTransport:
         return models.get_model(self.ctx, name)
 
     def search_models(
-        self, filter: str | None, max_results: int, page_token: str | None
+        self,
+        filter: str | None,
+        max_results: int,
+        page_token: str | None,
+        order_by: list[str] | None = None,
     ) -> Page[RegisteredModel]:
-        return models.search_models(self.ctx, filter, max_results, page_token)
+        return models.search_models(self.ctx, filter, max_results, page_token, order_by)
 
     def rename_model(self, name: str, new_name: str) -> RegisteredModel:
         return models.rename_model(self.ctx, name, new_name)
@@ -61,9 +66,13 @@ class EmbeddedTransport:
         return versions.get_version(self.ctx, name, ref)
 
     def search_versions(
-        self, filter: str | None, max_results: int, page_token: str | None
+        self,
+        filter: str | None,
+        max_results: int,
+        page_token: str | None,
+        order_by: list[str] | None = None,
     ) -> Page[ModelVersion]:
-        return versions.search_versions(self.ctx, filter, max_results, page_token)
+        return versions.search_versions(self.ctx, filter, max_results, page_token, order_by)
 
     def update_version(self, name: str, ref: str, description: str) -> ModelVersion:
         return versions.update_version(self.ctx, name, ref, description)
@@ -128,6 +137,9 @@ class EmbeddedTransport:
 
     def open_blob(self, digest: str) -> ReadStream:
         return self.ctx.blobs.open(digest)
+
+    def fsck(self) -> FsckReport:
+        return maintenance.fsck(self.ctx)
 
     def close(self) -> None:
         self.registry.close()

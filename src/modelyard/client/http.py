@@ -29,6 +29,7 @@ from modelyard.domain.entities import (
 from modelyard.domain.refs import parse_ref
 from modelyard.errors import InvalidArgument, ModelyardError, Unavailable, error_for_code
 from modelyard.service import runs
+from modelyard.service.maintenance import FsckReport, Problem
 from modelyard.service.ports import Readable
 from modelyard.service.runs import RunSpec
 
@@ -161,7 +162,11 @@ class HttpTransport:
         return wire.model_in(self._get(wire.ModelOut, self._m(name)))
 
     def search_models(
-        self, filter: str | None, max_results: int, page_token: str | None
+        self,
+        filter: str | None,
+        max_results: int,
+        page_token: str | None,
+        order_by: list[str] | None = None,
     ) -> Page[RegisteredModel]:
         out = self._get(
             wire.ModelList,
@@ -169,6 +174,7 @@ class HttpTransport:
             filter=filter,
             max_results=max_results,
             page_token=page_token,
+            order_by=order_by or None,
         )
         return Page([wire.model_in(m) for m in out.models], out.next_page_token)
 
@@ -204,7 +210,11 @@ class HttpTransport:
         return wire.version_in(self._get(wire.VersionOut, self._v(name, ref)))
 
     def search_versions(
-        self, filter: str | None, max_results: int, page_token: str | None
+        self,
+        filter: str | None,
+        max_results: int,
+        page_token: str | None,
+        order_by: list[str] | None = None,
     ) -> Page[ModelVersion]:
         out = self._get(
             wire.VersionList,
@@ -212,6 +222,7 @@ class HttpTransport:
             filter=filter,
             max_results=max_results,
             page_token=page_token,
+            order_by=order_by or None,
         )
         return Page([wire.version_in(v) for v in out.versions], out.next_page_token)
 
@@ -324,6 +335,11 @@ class HttpTransport:
             response.close()
             _raise_for(response)
         return _BlobStream(response)
+
+    def fsck(self) -> FsckReport:
+        out = self._call(wire.FsckOut, "POST", "/api/v1/fsck", None)
+        problems = [Problem(**p.model_dump()) for p in out.problems]
+        return FsckReport(out.versions, out.blobs, out.audit_events, out.audit_ok, problems)
 
     def close(self) -> None:
         self.http.close()

@@ -7,16 +7,16 @@ from datetime import datetime
 from modelyard.domain import names
 from modelyard.domain.audit import GENESIS, event_hash
 from modelyard.domain.entities import AuditEvent, Page
-from modelyard.domain.paging import decode_token, encode_token, page_size
 from modelyard.errors import IntegrityError, InvalidArgument
 from modelyard.service.context import Context
+from modelyard.service.paging import paged
 
 
 def audit_trail(
     ctx: Context,
     model: str | None = None,
     since: datetime | None = None,
-    max_results: int | None = 100,
+    max_results: int | str | None = 100,
     page_token: str | None = None,
 ) -> Page[AuditEvent]:
     """Audit events, oldest first, optionally for one model and after a time."""
@@ -24,13 +24,14 @@ def audit_trail(
         model = names.model_name(model)
     if since is not None and since.tzinfo is None:
         raise InvalidArgument("since must carry a timezone, e.g. 2026-01-01T00:00:00Z")
-    limit = page_size(max_results)
-    query = f"audit|{model}|{since.isoformat() if since else ''}|{limit}"
-    offset = decode_token(page_token, query)
-    with ctx.uow(write=False) as uow:
-        items = uow.repo.list_audit(model, since, offset, limit + 1)
-    token = encode_token(offset + limit, query) if len(items) > limit else None
-    return Page(items[:limit], token)
+    query = f"audit|{model}|{since.isoformat() if since else ''}"
+    return paged(
+        ctx,
+        query,
+        max_results,
+        page_token,
+        lambda repo, offset, limit: repo.list_audit(model, since, offset, limit),
+    )
 
 
 def verify_chain(ctx: Context) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from modelyard.domain import names
 from modelyard.domain.entities import Page, RegisteredModel
 from modelyard.domain.filters import MODEL_FIELDS, parse_filter
-from modelyard.domain.paging import decode_token, encode_token, page_size
+from modelyard.domain.ordering import MODEL_ORDER, model_order
 from modelyard.errors import AlreadyExists, InvalidArgument, NotFound
 from modelyard.service.context import Context, record
+from modelyard.service.paging import paged, search_query
 from modelyard.service.ports import Repository
 
 MAX_TAGS = 100
@@ -65,17 +66,20 @@ def get_model(ctx: Context, name: str) -> RegisteredModel:
 def search_models(
     ctx: Context,
     filter: str | None = None,
-    max_results: int | None = 100,
+    max_results: int | str | None = 100,
     page_token: str | None = None,
+    order_by: list[str] | None = None,
 ) -> Page[RegisteredModel]:
+    """Models matching a filter, by name unless ``order_by`` (e.g. ``["updated_at DESC"]``)."""
     flt = parse_filter(filter, MODEL_FIELDS)
-    limit = page_size(max_results)
-    query = f"models|{filter or ''}|{limit}"
-    offset = decode_token(page_token, query)
-    with ctx.uow(write=False) as uow:
-        items = uow.repo.list_models(flt, offset, limit + 1)
-    token = encode_token(offset + limit, query) if len(items) > limit else None
-    return Page(items[:limit], token)
+    order = model_order(order_by)
+    return paged(
+        ctx,
+        search_query("models", filter, order, MODEL_ORDER),
+        max_results,
+        page_token,
+        lambda repo, offset, limit: repo.list_models(flt, offset, limit, order),
+    )
 
 
 def rename_model(ctx: Context, name: str, new_name: str) -> RegisteredModel:

@@ -11,12 +11,13 @@ from modelyard.domain import names
 from modelyard.domain.digests import Manifest
 from modelyard.domain.entities import ModelVersion, NewVersion, Page, RegisteredModel
 from modelyard.domain.filters import VERSION_FIELDS, parse_filter
-from modelyard.domain.paging import decode_token, encode_token, page_size
+from modelyard.domain.ordering import VERSION_ORDER, version_order
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.domain.stages import Stage
 from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from modelyard.service.context import Context, record
 from modelyard.service.models import MAX_TAGS, check_tags, new_model
+from modelyard.service.paging import paged, search_query
 from modelyard.service.ports import Repository, VersionUpdate
 
 MAX_IDEMPOTENCY_KEY = 128
@@ -195,22 +196,25 @@ def get_version(ctx: Context, name: str, ref: object) -> ModelVersion:
 def search_versions(
     ctx: Context,
     filter: str | None = None,
-    max_results: int | None = 100,
+    max_results: int | str | None = 100,
     page_token: str | None = None,
+    order_by: list[str] | None = None,
 ) -> Page[ModelVersion]:
-    """Versions across all models matching a filter, by model name then newest first."""
+    """Versions across all models matching a filter, by model name then newest first
+    unless ``order_by`` says otherwise (e.g. ``["created_at DESC"]``)."""
     flt = parse_filter(filter, VERSION_FIELDS)
-    limit = page_size(max_results)
-    query = f"versions|{filter or ''}|{limit}"
-    offset = decode_token(page_token, query)
-    with ctx.uow(write=False) as uow:
-        items = uow.repo.list_versions(flt, offset, limit + 1)
-    token = encode_token(offset + limit, query) if len(items) > limit else None
-    return Page(items[:limit], token)
+    order = version_order(order_by)
+    return paged(
+        ctx,
+        search_query("versions", filter, order, VERSION_ORDER),
+        max_results,
+        page_token,
+        lambda repo, offset, limit: repo.list_versions(flt, offset, limit, order),
+    )
 
 
 def list_versions(
-    ctx: Context, name: str, max_results: int | None = 100, page_token: str | None = None
+    ctx: Context, name: str, max_results: int | str | None = 100, page_token: str | None = None
 ) -> Page[ModelVersion]:
     model = get_model_checked(ctx, name)
     quoted = model.name.replace("'", "\\'")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Row,
     Table,
     and_,
+    case,
     delete,
     exists,
     func,
@@ -25,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 
 from modelyard.adapters.sql import tables as t
+from modelyard.adapters.sql.mlflow_repo import MlflowRepositoryMixin
 from modelyard.domain import names
 from modelyard.domain.audit import GENESIS
 from modelyard.domain.digests import Manifest, ManifestEntry
@@ -39,6 +42,13 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Clause, Filter
+from modelyard.domain.ordering import (
+    MODEL_ORDER,
+    STAGE_RANK,
+    VERSION_ORDER,
+    Order,
+    total,
+)
 from modelyard.domain.stages import Stage
 from modelyard.errors import AlreadyExists, NotFound
 from modelyard.service.ports import VersionUpdate
@@ -46,8 +56,10 @@ from modelyard.service.ports import VersionUpdate
 _m, _v = t.registered_models, t.model_versions
 
 
-def _op(column: Any, clause: Clause) -> ColumnElement[bool]:
+def _op(column: Any, clause: Clause, pg: bool) -> ColumnElement[bool]:
     value = clause.value
+    if pg and clause.op in ("LIKE", "ILIKE"):
+        value = str(value).replace("\\", "\\\\")  # backslash is literal, as on SQLite
     if clause.op == "=":
         return column == value  # type: ignore[no-any-return]
     if clause.op == "!=":
@@ -57,43 +69,66 @@ def _op(column: Any, clause: Clause) -> ColumnElement[bool]:
     return column.ilike(value)  # type: ignore[no-any-return]
 
 
-def _name_clause(clause: Clause) -> ColumnElement[bool]:
+def _name_clause(clause: Clause, pg: bool) -> ColumnElement[bool]:
     if clause.op in ("=", "!="):
         key = names.name_key(str(clause.value))
         return _m.c.name_key == key if clause.op == "=" else _m.c.name_key != key
-    return _op(_m.c.name, clause)
+    return _op(_m.c.name, clause, pg)
 
 
-def _model_where(clause: Clause) -> ColumnElement[bool]:
+def _model_where(clause: Clause, pg: bool) -> ColumnElement[bool]:
     if clause.field == "name":
-        return _name_clause(clause)
+        return _name_clause(clause, pg)
     tag = t.model_tags
     return exists().where(
-        tag.c.model_id == _m.c.id, tag.c.key == clause.key, _op(tag.c.value, clause)
+        tag.c.model_id == _m.c.id, tag.c.key == clause.key, _op(tag.c.value, clause, pg)
     )
 
 
-def _version_where(clause: Clause) -> ColumnElement[bool]:
+def _version_where(clause: Clause, pg: bool) -> ColumnElement[bool]:
     field = clause.field
     if field == "name":
-        return _name_clause(clause)
+        return _name_clause(clause, pg)
     if field in ("version", "stage", "run_id"):
-        return _op(_v.c[field], clause)
+        return _op(_v.c[field], clause, pg)
     if field == "alias":
         al = t.aliases
         return exists().where(
-            al.c.model_id == _v.c.model_id, al.c.version == _v.c.version, _op(al.c.alias, clause)
+            al.c.model_id == _v.c.model_id,
+            al.c.version == _v.c.version,
+            _op(al.c.alias, clause, pg),
         )
     tag = t.version_tags
     return exists().where(
         tag.c.model_id == _v.c.model_id,
         tag.c.version == _v.c.version,
         tag.c.key == clause.key,
-        _op(tag.c.value, clause),
+        _op(tag.c.value, clause, pg),
     )
 
 
-class SqlRepository:
+_MODEL_SORT: dict[str, Any] = {
+    "name": _m.c.name_key,
+    "created_at": _m.c.created_at,
+    "updated_at": _m.c.updated_at,
+}
+_VERSION_SORT: dict[str, Any] = {
+    "name": _m.c.name_key,
+    "version": _v.c.version,
+    "created_at": _v.c.created_at,
+    "updated_at": _v.c.updated_at,
+    "stage": case({stage.value: rank for stage, rank in STAGE_RANK.items()}, value=_v.c.stage),
+}
+
+
+def _order_by(order: Order, default: Order, columns: dict[str, Any]) -> list[Any]:
+    return [
+        columns[key.field].desc() if key.descending else columns[key.field].asc()
+        for key in total(order, default)
+    ]
+
+
+class SqlRepository(MlflowRepositoryMixin):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.lock_rows = conn.dialect.name == "postgresql"
@@ -116,6 +151,8 @@ class SqlRepository:
                 )
         except sa_exc.IntegrityError:
             raise AlreadyExists(f"a model named {model.name!r} already exists") from None
+        for key, value in model.tags.items():
+            self.set_model_tag(model.id, key, value)
 
     def _models(self, rows: Sequence[Row[Any]]) -> list[RegisteredModel]:
         ids = [r.id for r in rows]
@@ -159,12 +196,14 @@ class SqlRepository:
             raise NotFound(f"model {name!r} does not exist")
         return self._models([row])[0]
 
-    def list_models(self, flt: Filter, offset: int, limit: int) -> list[RegisteredModel]:
-        where = [_model_where(c) for c in flt.clauses]
+    def list_models(
+        self, flt: Filter, offset: int, limit: int, order: Order = MODEL_ORDER
+    ) -> list[RegisteredModel]:
+        where = [_model_where(c, self.lock_rows) for c in flt.clauses]
         q = (
             select(_m)
             .where(_m.c.deleted_at.is_(None), *where)
-            .order_by(_m.c.name_key)
+            .order_by(*_order_by(order, MODEL_ORDER, _MODEL_SORT))
             .offset(offset)
             .limit(limit)
         )
@@ -210,6 +249,22 @@ class SqlRepository:
         )
         return int(self.conn.execute(q).scalar_one()) - 1
 
+    @contextmanager
+    def _unique(self, what: str) -> Iterator[None]:
+        """Run inserts in a savepoint; a uniqueness violation becomes AlreadyExists."""
+        try:
+            with self.conn.begin_nested():
+                yield
+        except sa_exc.IntegrityError:
+            raise AlreadyExists(f"{what} already exists") from None
+
+    def _require_version(self, model_id: str, number: int) -> None:
+        q = select(_v.c.version).where(
+            _v.c.model_id == model_id, _v.c.version == number, _v.c.deleted_at.is_(None)
+        )
+        if self.conn.execute(q).first() is None:
+            raise NotFound(f"version {number} does not exist")
+
     def _upsert(self, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> None:
         cond = and_(*(table.c[k] == v for k, v in keys.items()))
         done = self.conn.execute(update(table).where(cond).values(**values))
@@ -222,6 +277,16 @@ class SqlRepository:
         manifest = [
             {"path": e.path, "size": e.size, "sha256": e.sha256} for e in version.manifest.entries
         ]
+        with self._unique(f"version {version.version} or its idempotency key"):
+            self._insert_version(version, manifest, key, request)
+
+    def _insert_version(
+        self,
+        version: ModelVersion,
+        manifest: list[dict[str, Any]],
+        key: str | None,
+        request: str | None,
+    ) -> None:
         self.conn.execute(
             insert(_v).values(
                 model_id=version.model_id,
@@ -332,12 +397,14 @@ class SqlRepository:
         q = self._live_versions().where(_v.c.model_id == model_id, _v.c.stage == stage.value)
         return self._versions(self.conn.execute(q.order_by(_v.c.version.desc())).all())
 
-    def list_versions(self, flt: Filter, offset: int, limit: int) -> list[ModelVersion]:
-        where = [_version_where(c) for c in flt.clauses]
+    def list_versions(
+        self, flt: Filter, offset: int, limit: int, order: Order = VERSION_ORDER
+    ) -> list[ModelVersion]:
+        where = [_version_where(c, self.lock_rows) for c in flt.clauses]
         q = (
             self._live_versions()
             .where(*where)
-            .order_by(_m.c.name_key, _v.c.version.desc())
+            .order_by(*_order_by(order, VERSION_ORDER, _VERSION_SORT))
             .offset(offset)
             .limit(limit)
         )
@@ -363,6 +430,7 @@ class SqlRepository:
         )
 
     def set_version_tag(self, model_id: str, number: int, key: str, value: str) -> None:
+        self._require_version(model_id, number)
         self._upsert(
             t.version_tags, {"model_id": model_id, "version": number, "key": key}, {"value": value}
         )
@@ -375,6 +443,7 @@ class SqlRepository:
 
     # aliases and stage history -----------------------------------------------------
     def set_alias(self, model_id: str, alias: str, number: int) -> None:
+        self._require_version(model_id, number)
         self._upsert(t.aliases, {"model_id": model_id, "alias": alias}, {"version": number})
 
     def delete_alias(self, model_id: str, alias: str) -> None:
@@ -409,6 +478,10 @@ class SqlRepository:
 
     # runs --------------------------------------------------------------------------
     def add_run(self, run: Run) -> None:
+        with self._unique(f"run {run.id}"):
+            self._insert_run(run)
+
+    def _insert_run(self, run: Run) -> None:
         self.conn.execute(
             insert(t.runs).values(
                 id=run.id,
@@ -460,7 +533,8 @@ class SqlRepository:
 
     def add_params(self, run_id: str, params: dict[str, str]) -> None:
         rows = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()]
-        self.conn.execute(insert(t.run_params), rows)
+        with self._unique("param"):
+            self.conn.execute(insert(t.run_params), rows)
 
     def add_metrics(self, run_id: str, metrics: Iterable[Metric]) -> None:
         rows = [

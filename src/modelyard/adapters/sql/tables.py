@@ -221,3 +221,40 @@ audit_head = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# MLflow tracking protocol (migration 0002) -------------------------------------------
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(256), nullable=False),
+)
+
+artifact_files = Table(
+    "artifact_files",
+    metadata,
+    Column("path", String(1024), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("experiment_id", ID, nullable=False, index=True),
+    Column("run_id", ID, nullable=True, index=True),
+    Column("name", String(256), nullable=False),
+    Column("model_type", String(256), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("artifact_root", String(1024), nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("created_by", String(256), nullable=False),
+)

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from modelyard.api.mlflow import render
 from modelyard.api.mlflow.protocol import Params, add
-from modelyard.api.mlflow.search import check_order, page_limit, translate_filter
+from modelyard.api.mlflow.search import page_limit, translate_filter, translate_order
 from modelyard.api.mlflow.sources import new_version
 from modelyard.domain import names
 from modelyard.domain.entities import ModelVersion
@@ -69,9 +69,9 @@ def delete_model(ctx: Context, p: Params) -> dict[str, Any]:
 
 def search_models(ctx: Context, p: Params) -> dict[str, Any]:
     flt = translate_filter(p.opt_str("filter"), versions=False)
-    check_order(p.strs("order_by"), versions=False, filter=flt)
+    order = translate_order(p.strs("order_by"), versions=False)
     limit = page_limit(p.opt_int("max_results"), 100)
-    page = models.search_models(ctx, flt, limit, p.opt_str("page_token"))
+    page = models.search_models(ctx, flt, limit, p.opt_str("page_token"), order)
     out: dict[str, Any] = {"registered_models": [render.model(m) for m in page.items]}
     if page.next_page_token:
         out["next_page_token"] = page.next_page_token
@@ -150,9 +150,9 @@ def delete_version(ctx: Context, p: Params) -> dict[str, Any]:
 
 def search_versions(ctx: Context, p: Params) -> dict[str, Any]:
     flt = translate_filter(p.opt_str("filter"), versions=True)
-    check_order(p.strs("order_by"), versions=True, filter=flt)
+    order = translate_order(p.strs("order_by"), versions=True)
     limit = page_limit(p.opt_int("max_results"), 10_000)
-    page = versions.search_versions(ctx, flt, limit, p.opt_str("page_token"))
+    page = versions.search_versions(ctx, flt, limit, p.opt_str("page_token"), order)
     out: dict[str, Any] = {"model_versions": [render.version(v) for v in page.items]}
     if page.next_page_token:
         out["next_page_token"] = page.next_page_token

@@ -12,54 +12,59 @@ from modelyard.errors import InvalidArgument
 _FIELDS = {"version_number": "version", "current_stage": "stage"}
 _QUOTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`)""")
 _WORD = re.compile(r"\b(version_number|current_stage)\b")
+_TAG = re.compile(r"\btag\.")
+# the 3.x client appends this to every search; modelyard has no prompts, so it is always true
+_NOT_PROMPT = re.compile(
+    r"(?:^|\s+AND\s+)tags?\.`mlflow\.prompt\.is_prompt`\s*!=\s*'true'\s*$", re.IGNORECASE
+)
 _ORDER = re.compile(r"\s*([A-Za-z_]+)(?:\s+(ASC|DESC))?\s*", re.IGNORECASE)
 
 
 def translate_filter(text: str | None, versions: bool) -> str | None:
     """Rename MLflow fields outside quoted values; the domain grammar refuses the rest."""
-    if not text:
+    text = _NOT_PROMPT.sub("", text or "")
+    if not text.strip():
         return None
     parts = _QUOTED.split(text)
     for i in range(0, len(parts), 2):  # even parts are outside quotes
-        parts[i] = _WORD.sub(lambda m: _FIELDS[m.group(1)], parts[i]) if versions else parts[i]
+        parts[i] = _TAG.sub("tags.", parts[i])
+        if versions:
+            parts[i] = _WORD.sub(lambda m: _FIELDS[m.group(1)], parts[i])
     translated = "".join(parts)
     parse_filter(translated, VERSION_FIELDS if versions else MODEL_FIELDS)
     return translated
 
 
-def _clauses(order_by: list[str]) -> list[tuple[str, str]]:
+# MLflow's order_by fields in the domain's order grammar; `timestamp` is MLflow's older
+# spelling for registered models, which its own SQL store sorts as last_updated_timestamp
+_MODEL_ORDER = {
+    "name": "name",
+    "creation_timestamp": "created_at",
+    "last_updated_timestamp": "updated_at",
+    "timestamp": "updated_at",
+}
+_VERSION_ORDER = {
+    "name": "name",
+    "version_number": "version",
+    "creation_timestamp": "created_at",
+    "last_updated_timestamp": "updated_at",
+}
+
+
+def translate_order(order_by: list[str], versions: bool) -> list[str]:
+    """Rename MLflow's order_by fields; unknown ones are refused, the domain checks the rest."""
+    fields = _VERSION_ORDER if versions else _MODEL_ORDER
     out = []
     for item in order_by:
         m = _ORDER.fullmatch(item)
-        if not m:
-            raise InvalidArgument(f"invalid order_by clause {item[:60]!r}")
-        field = _FIELDS.get(m.group(1).lower(), m.group(1).lower())
-        out.append((field, (m.group(2) or "ASC").upper()))
+        field = m.group(1).lower() if m else None
+        if m is None or field not in fields:
+            raise InvalidArgument(
+                f"invalid order_by clause {item[:60]!r}: use one of "
+                f"{', '.join(sorted(fields))}, optionally with ASC or DESC"
+            )
+        out.append(f"{fields[field]} {(m.group(2) or 'ASC').upper()}")
     return out
-
-
-def check_order(order_by: list[str], versions: bool, filter: str | None) -> None:
-    """Accept only orderings equal to the one modelyard returns; refuse the others.
-
-    Models come by name; versions by model name, then newest version first.
-    """
-    clauses = _clauses(order_by)
-    if not clauses or clauses == [("name", "ASC")]:
-        return
-    if versions and clauses[0] == ("name", "ASC") and clauses[1:] == [("version", "DESC")]:
-        return
-    single = versions and filter is not None and _pins_name(filter)
-    if single and clauses in ([("version", "DESC")], [("creation_timestamp", "DESC")]):
-        return
-    raise InvalidArgument(
-        f"order_by {order_by!r} is not supported: results are ordered by name"
-        + (", then version descending" if versions else "")
-    )
-
-
-def _pins_name(filter: str) -> bool:
-    flt = parse_filter(filter, VERSION_FIELDS)
-    return any(c.field == "name" and c.op == "=" for c in flt.clauses)
 
 
 def page_limit(value: int | None, default: int) -> int:

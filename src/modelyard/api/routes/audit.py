@@ -23,7 +23,7 @@ def audit_trail(
     page_token: str | None = None,
 ) -> wire.AuditList:
     """Who did what to which object, when, with before → after; oldest first, paged."""
-    page = audit.audit_trail(ctx, model, since, max_results, page_token)  # type: ignore[arg-type]
+    page = audit.audit_trail(ctx, model, since, max_results, page_token)
     return wire.AuditList(
         events=[wire.event_out(e) for e in page.items], next_page_token=page.next_page_token
     )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import anyio
-import anyio.lowlevel
-from anyio.from_thread import run as run_from_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from modelyard import wire
 from modelyard.api.deps import Reg
 from modelyard.api.errors import ERROR_RESPONSES
+from modelyard.api.streaming import BodyReader
 from modelyard.domain.digests import sha256_hex
 from modelyard.errors import InvalidArgument, ModelyardError
 from modelyard.service.ports import BlobInfo, ReadStream
@@ -26,37 +25,6 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 class RangeNotSatisfiable(ModelyardError):
     code = "RANGE_NOT_SATISFIABLE"
     http_status = 416
-
-
-class _BodyReader:
-    """A blocking reader over the request's async body, for a worker thread.
-
-    Chunks arrive one at a time, so memory stays bounded whatever the upload size.
-    """
-
-    def __init__(self, stream: AsyncIterator[bytes]) -> None:
-        self.stream = stream
-        # captured on the event loop: the store may read from any of its own threads
-        self.token = anyio.lowlevel.current_token()
-        self.buffer = b""
-        self.done = False
-
-    async def _next(self) -> bytes:
-        try:
-            return await self.stream.__anext__()
-        except StopAsyncIteration:
-            return b""
-
-    def read(self, n: int = -1, /) -> bytes:
-        while not self.done and (n < 0 or len(self.buffer) < n):
-            chunk = run_from_thread(self._next, token=self.token)
-            if not chunk:
-                self.done = True
-            self.buffer += chunk
-        if n < 0:
-            n = len(self.buffer)
-        out, self.buffer = self.buffer[:n], self.buffer[n:]
-        return out
 
 
 @router.post("/missing", response_model=wire.MissingOut)
@@ -75,7 +43,7 @@ def _digest(ref: str) -> str:
 async def put_blob(ref: str, request: Request, reg: Reg) -> wire.BlobOut:
     """Stream a blob in; it is hashed while streaming and refused if it does not match."""
     digest = _digest(ref)
-    reader = _BodyReader(request.stream().__aiter__())
+    reader = BodyReader(request.stream().__aiter__())
     info: BlobInfo = await anyio.to_thread.run_sync(lambda: reg.blobs.put(reader, digest))
     return wire.BlobOut(digest=f"sha256:{info.digest}", size=info.size)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from modelyard import wire
 from modelyard.api.deps import Ctx
@@ -24,9 +26,14 @@ def list_models(
     filter: str | None = None,
     max_results: str | None = None,
     page_token: str | None = None,
+    order_by: Annotated[list[str] | None, Query()] = None,
 ) -> wire.ModelList:
-    """Models matching a filter (`name LIKE '%fraud%' AND tags.team = 'risk'`), paged."""
-    page = models.search_models(ctx, filter, max_results, page_token)  # type: ignore[arg-type]
+    """Models matching a filter (`name LIKE '%fraud%' AND tags.team = 'risk'`), paged.
+
+    `order_by` (repeatable): `name`, `created_at` or `updated_at`, each with `ASC` or `DESC`;
+    by name when absent.
+    """
+    page = models.search_models(ctx, filter, max_results, page_token, order_by)
     return wire.ModelList(
         models=[wire.model_out(m) for m in page.items], next_page_token=page.next_page_token
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from modelyard import wire
 from modelyard.api.deps import Ctx
@@ -37,7 +37,7 @@ def list_versions(
     name: str, ctx: Ctx, max_results: str | None = None, page_token: str | None = None
 ) -> wire.VersionList:
     """The model's live versions, newest first, paged."""
-    page = versions.list_versions(ctx, name, max_results, page_token)  # type: ignore[arg-type]
+    page = versions.list_versions(ctx, name, max_results, page_token)
     return wire.VersionList(
         versions=[wire.version_out(v) for v in page.items], next_page_token=page.next_page_token
     )
@@ -49,9 +49,14 @@ def search_versions(
     filter: str | None = None,
     max_results: str | None = None,
     page_token: str | None = None,
+    order_by: Annotated[list[str] | None, Query()] = None,
 ) -> wire.VersionList:
-    """Versions across models: `name = 'X' AND tags.owner = 'alice' AND stage = 'Production'`."""
-    page = versions.search_versions(ctx, filter, max_results, page_token)  # type: ignore[arg-type]
+    """Versions across models: `name = 'X' AND tags.owner = 'alice' AND stage = 'Production'`.
+
+    `order_by` (repeatable): `name`, `version`, `created_at`, `updated_at` or `stage`, each
+    with `ASC` or `DESC`; by name, then newest version first, when absent.
+    """
+    page = versions.search_versions(ctx, filter, max_results, page_token, order_by)
     return wire.VersionList(
         versions=[wire.version_out(v) for v in page.items], next_page_token=page.next_page_token
     )

@@ -1,0 +1,79 @@
+"""Store checks: every blob a live version references exists and matches its digest, and
+the audit chain is intact."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from modelyard.domain.filters import Filter
+from modelyard.errors import IntegrityError, NotFound
+from modelyard.service.audit import verify_chain
+from modelyard.service.context import Context
+
+CHUNK = 1024 * 1024
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    model: str
+    version: int
+    path: str
+    digest: str
+    kind: str  # "missing" or "corrupt"
+
+
+@dataclass
+class FsckReport:
+    versions: int = 0
+    blobs: int = 0
+    audit_events: int = 0
+    audit_ok: bool = True
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.audit_ok and not self.problems
+
+
+def _blob_state(ctx: Context, digest: str, size: int) -> str | None:
+    """None when the blob is whole, else why it is not."""
+    h, seen = hashlib.sha256(), 0
+    try:
+        stream = ctx.blobs.open(digest)
+    except NotFound:
+        return "missing"
+    try:
+        while chunk := stream.read(CHUNK):
+            h.update(chunk)
+            seen += len(chunk)
+    finally:
+        stream.close()
+    return None if h.hexdigest() == digest and seen == size else "corrupt"
+
+
+def fsck(ctx: Context) -> FsckReport:
+    """Read every blob referenced by a live version once, hashing it; check the audit chain."""
+    report, states, offset = FsckReport(), dict[str, str | None](), 0
+    while True:
+        with ctx.uow(write=False) as uow:
+            batch = uow.repo.list_versions(Filter(), offset, BATCH)
+        for v in batch:
+            report.versions += 1
+            for e in v.manifest.entries:
+                if e.sha256 not in states:
+                    states[e.sha256] = _blob_state(ctx, e.sha256, e.size)
+                if states[e.sha256] is not None:
+                    report.problems.append(
+                        Problem(v.name, v.version, e.path, e.sha256, states[e.sha256] or "")
+                    )
+        if len(batch) < BATCH:
+            break
+        offset += BATCH
+    report.blobs = len(states)
+    try:
+        report.audit_events = verify_chain(ctx)
+    except IntegrityError:
+        report.audit_ok = False
+    return report
