@@ -16,7 +16,6 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    exists,
     func,
     insert,
     select,
@@ -80,9 +79,10 @@ def _model_where(clause: Clause, pg: bool) -> ColumnElement[bool]:
     if clause.field == "name":
         return _name_clause(clause, pg)
     tag = t.model_tags
-    return exists().where(
-        tag.c.model_id == _m.c.id, tag.c.key == clause.key, _op(tag.c.value, clause, pg)
-    )
+    # IN (subquery) lets the database drive from the (key, value) index instead of
+    # probing every model: a selective tag filter stays fast at any registry size
+    tagged = select(tag.c.model_id).where(tag.c.key == clause.key, _op(tag.c.value, clause, pg))
+    return _m.c.id.in_(tagged)
 
 
 def _version_where(clause: Clause, pg: bool) -> ColumnElement[bool]:
@@ -91,19 +91,17 @@ def _version_where(clause: Clause, pg: bool) -> ColumnElement[bool]:
         return _name_clause(clause, pg)
     if field in ("version", "stage", "run_id"):
         return _op(_v.c[field], clause, pg)
+    version_key = tuple_(_v.c.model_id, _v.c.version)
     if field == "alias":
         al = t.aliases
-        return exists().where(
-            al.c.model_id == _v.c.model_id,
-            al.c.version == _v.c.version,
-            _op(al.c.alias, clause, pg),
+        return version_key.in_(
+            select(al.c.model_id, al.c.version).where(_op(al.c.alias, clause, pg))
         )
     tag = t.version_tags
-    return exists().where(
-        tag.c.model_id == _v.c.model_id,
-        tag.c.version == _v.c.version,
-        tag.c.key == clause.key,
-        _op(tag.c.value, clause, pg),
+    return version_key.in_(
+        select(tag.c.model_id, tag.c.version).where(
+            tag.c.key == clause.key, _op(tag.c.value, clause, pg)
+        )
     )
 
 
