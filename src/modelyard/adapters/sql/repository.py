@@ -164,12 +164,17 @@ class SqlRepository(MlflowRepositoryMixin):
                 tags[r.model_id][r.key] = r.value
             for r in self.conn.execute(select(t.aliases).where(t.aliases.c.model_id.in_(ids))):
                 als[r.model_id][r.alias] = r.version
-            q = (
-                select(_v.c.model_id, func.max(_v.c.version))
-                .where(_v.c.model_id.in_(ids), _v.c.deleted_at.is_(None))
-                .group_by(_v.c.model_id)
+            # newest live version per model: walk the primary key backwards and stop at the
+            # first live row, instead of aggregating over every version of the model
+            newest = (
+                select(_v.c.version)
+                .where(_v.c.model_id == _m.c.id, _v.c.deleted_at.is_(None))
+                .order_by(_v.c.version.desc())
+                .limit(1)
+                .scalar_subquery()
             )
-            latest = {mid: n for mid, n in self.conn.execute(q)}
+            q = select(_m.c.id, newest).where(_m.c.id.in_(ids))
+            latest = {mid: n for mid, n in self.conn.execute(q) if n is not None}
         return [
             RegisteredModel(
                 id=r.id,
