@@ -15,7 +15,7 @@ _HEX = re.compile(r"[0-9a-f]{64}")
 MAX_PATH = 1024
 MAX_DEPTH = 32
 MAX_FILES = 100_000
-_BAD_PATH_CHARS = re.compile(r"[\x00-\x1f\x7f\\:*?\"<>|#%;]")
+_BAD_PATH_CHARS = re.compile(r"[\x00-\x1f\x7f\\:*?\"<>|#%;\ud800-\udfff]")
 
 
 def sha256_hex(value: object) -> str:

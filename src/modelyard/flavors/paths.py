@@ -24,6 +24,8 @@ def check_relative_name(name: object, *, field: str) -> str:
         raise InvalidArgument(f"{field} must be a non-empty string, got {name!r}")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidArgument(f"{field} is longer than {MAX_NAME_LENGTH} characters")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in name):
+        raise InvalidArgument(f"{field} is not valid Unicode (a lone surrogate): {name!r}")
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
         raise InvalidArgument(f"{field} contains a control character: {name!r}")
     if "\\" in name or ":" in name:
