@@ -11,11 +11,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
+from modelyard.adapters.blobs.local import copy_hashing
 from modelyard.client.transport import Transport
 from modelyard.domain.digests import Manifest, ManifestEntry, artifact_path
 from modelyard.errors import IntegrityError, InvalidArgument
+from modelyard.service.ports import Readable
 
 CHUNK = 1024 * 1024
 Progress = Callable[[int], None]
@@ -67,7 +68,7 @@ def push(
 class _Counting:
     """A read-only stream that reports progress as it is read."""
 
-    def __init__(self, f: BinaryIO, progress: Progress | None) -> None:
+    def __init__(self, f: Readable, progress: Progress | None) -> None:
         self.f, self.progress = f, progress
 
     def read(self, n: int = -1, /) -> bytes:
@@ -108,21 +109,15 @@ def _download(
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-")
     tmp = Path(tmp_name)
     try:
-        h, size = hashlib.sha256(), 0
         with (
             os.fdopen(fd, "wb") as out,
             contextlib.closing(transport.open_blob(entry.sha256)) as src,
         ):
-            while chunk := src.read(CHUNK):
-                h.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-                if progress:
-                    progress(len(chunk))
-        if h.hexdigest() != entry.sha256 or size != entry.size:
+            got = copy_hashing(_Counting(src, progress), out)
+        if got.digest != entry.sha256 or got.size != entry.size:
             raise IntegrityError(
                 f"file {entry.path!r} does not match its digest: expected sha256:{entry.sha256}, "
-                f"got sha256:{h.hexdigest()}; the stored blob is corrupt"
+                f"got sha256:{got.digest}; the stored blob is corrupt"
             )
         os.replace(tmp, target)
     finally:

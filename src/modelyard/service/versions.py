@@ -16,7 +16,7 @@ from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.domain.stages import Stage
 from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from modelyard.service.context import Context, record
-from modelyard.service.models import MAX_TAGS, check_tags, new_model
+from modelyard.service.models import MAX_TAGS, check_tags, get_model, new_model
 from modelyard.service.paging import paged, search_query
 from modelyard.service.ports import Repository, VersionUpdate
 
@@ -216,15 +216,9 @@ def search_versions(
 def list_versions(
     ctx: Context, name: str, max_results: int | str | None = 100, page_token: str | None = None
 ) -> Page[ModelVersion]:
-    model = get_model_checked(ctx, name)
+    model = get_model(ctx, name)
     quoted = model.name.replace("'", "\\'")
     return search_versions(ctx, f"name = '{quoted}'", max_results, page_token)
-
-
-def get_model_checked(ctx: Context, name: str) -> RegisteredModel:
-    name = names.model_name(name)
-    with ctx.uow(write=False) as uow:
-        return uow.repo.get_model(name)
 
 
 def update_version(ctx: Context, name: str, ref: object, description: str) -> ModelVersion:
