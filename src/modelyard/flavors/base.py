@@ -32,13 +32,26 @@ class Written:
 
 
 @dataclass(frozen=True)
+class LoadPolicy:
+    """What a load may do beyond the safe default.
+
+    ``allow_pickle`` lets pickle files load (they run code the file chooses);
+    ``trusted_types`` names skops types to load even though they are not on the allowlist,
+    without structural checks.
+    """
+
+    allow_pickle: bool = False
+    trusted_types: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Flavor:
     """One entry of the fixed flavor table.
 
     ``accepts`` says whether a model belongs to this flavor; ``wrap`` gives an in-memory model
     the Predictor interface (used to check an input example); ``save`` writes the model files
     for one of ``serializations`` (the first is the default); ``load`` reads them back, given
-    the descriptor's metadata and whether pickle is allowed.
+    the descriptor's metadata and the caller's LoadPolicy.
     """
 
     name: str
@@ -46,7 +59,7 @@ class Flavor:
     accepts: Callable[[Any], bool]
     wrap: Callable[[Any], Predictor]
     save: Callable[[Any, Path, str], Written]
-    load: Callable[[Path, Mapping[str, Any], bool], Predictor]
+    load: Callable[[Path, Mapping[str, Any], LoadPolicy], Predictor]
 
 
 def pinned(*distributions: str) -> tuple[str, ...]:
