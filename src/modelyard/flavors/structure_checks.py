@@ -7,11 +7,12 @@ objects (trees, neighbour trees) have no ``__dict__``; their own validators read
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from modelyard.errors import UnsafeArtifact
 from modelyard.flavors.allowlist import validators
-from modelyard.flavors.tree_checks import check_tree_owners
 
 MAX_OBJECTS = 1_000_000
 
@@ -19,8 +20,7 @@ MAX_OBJECTS = 1_000_000
 def check_structures(model: object) -> None:
     """Raise UnsafeArtifact if any listed object reachable from ``model`` is malformed."""
     table = validators()
-    objects, references = _graph(model)
-    for obj in objects:
+    for obj in _reachable(model):
         validator = table.get(type(obj))
         if validator is None:
             continue  # data, or a type the caller trusted explicitly
@@ -32,26 +32,20 @@ def check_structures(model: object) -> None:
             raise UnsafeArtifact(
                 f"{type(obj).__name__} fails its structural check: {type(exc).__name__}: {exc}"
             ) from exc
-    check_tree_owners(objects, references)
 
 
-def _graph(root: object) -> tuple[list[object], dict[int, int]]:
-    """Every object reachable from ``root`` once, and how many references reach each."""
-    objects: list[object] = []
-    references: dict[int, int] = {}
+def _reachable(root: object) -> Iterator[object]:
+    seen: set[int] = set()
     stack: list[object] = [root]
     while stack:
         obj = stack.pop()
-        if isinstance(obj, (str, bytes, int, float, bool, type(None))):
+        if id(obj) in seen or isinstance(obj, (str, bytes, int, float, bool, type(None))):
             continue
-        references[id(obj)] = references.get(id(obj), 0) + 1
-        if references[id(obj)] > 1:
-            continue
-        objects.append(obj)
-        if len(objects) > MAX_OBJECTS:
+        seen.add(id(obj))
+        if len(seen) > MAX_OBJECTS:
             raise UnsafeArtifact(f"model holds more than {MAX_OBJECTS} objects")
+        yield obj
         stack.extend(_children(obj))
-    return objects, references
 
 
 def _children(obj: object) -> list[object]:

@@ -36,46 +36,20 @@ def check_tree(tree: Any) -> None:
 
 
 def check_tree_estimator(estimator: Any) -> None:
-    """A DecisionTree*/ExtraTree*: its tree reads at most ``n_features_in_`` columns.
-
-    Forest members are fitted without ``n_features_in_`` (the forest checks ``X``); such a
-    tree is accepted only as the member of exactly one forest (see ``check_tree_owners``).
-    """
-    if "n_features_in_" in vars(estimator):
+    """A fitted DecisionTree*/ExtraTree*: its tree reads at most ``n_features_in_`` columns."""
+    if "tree_" in vars(estimator):
         _check_tree_width(estimator, features_in(estimator))
 
 
 def check_forest(forest: Any) -> None:
-    """Random forests and extra trees: no member reads beyond the forest's ``X``."""
+    """Random forests and extra trees: every member reads only the forest's ``X``."""
+    if "estimators_" not in vars(forest):
+        return  # not fitted
     width = features_in(forest)
-    for member in forest_members(forest):
-        if "n_features_in_" in vars(member) and features_in(member) != width:
+    for member in _members(forest, np.asarray(forest.estimators_, dtype=object).ravel()):
+        if features_in(member) != width:
             raise UnsafeArtifact(f"{type(forest).__name__} members must accept {width} features")
         _check_tree_width(member, width)
-
-
-def forest_members(forest: Any) -> list[Any]:
-    if "estimators_" not in vars(forest):
-        return []  # not fitted
-    return _members(forest, np.asarray(forest.estimators_, dtype=object).ravel())
-
-
-def check_tree_owners(objects: list[object], references: dict[int, int]) -> None:
-    """A tree estimator without ``n_features_in_`` must be referenced once, by a forest.
-
-    Anywhere else (a pipeline step, the model itself) it would accept an ``X`` of any width.
-    """
-    from sklearn.ensemble._forest import BaseForest
-    from sklearn.tree import BaseDecisionTree
-
-    forests = [obj for obj in objects if isinstance(obj, BaseForest)]
-    owned = {id(member) for forest in forests for member in forest_members(forest)}
-    for obj in objects:
-        if isinstance(obj, BaseDecisionTree) and "tree_" in vars(obj):
-            if "n_features_in_" in vars(obj):
-                continue
-            if id(obj) not in owned or references.get(id(obj), 0) != 1:
-                raise UnsafeArtifact("a decision tree without n_features_in_ outside a forest")
 
 
 def check_gradient_boosting(model: Any) -> None:
