@@ -106,7 +106,9 @@ def _names_at_save(data: bytes) -> list[str]:
     try:
         return trusted_names(data)
     except UnsafeArtifact as exc:
-        raise InvalidArgument(f"{exc}. Save with serialization='cloudpickle' instead.") from exc
+        raise InvalidArgument(
+            f"{exc.message}. Save with serialization='cloudpickle' instead."
+        ) from exc
 
 
 def _check_archive(data: bytes) -> None:
