@@ -101,7 +101,8 @@ TABLE: tuple[tuple[str, tuple[str, ...], Validator], ...] = (
         est.check_linear,
     ),
     ("sklearn.linear_model", ("ElasticNet",), est.check_linear),
-    ("sklearn.dummy", ("DummyClassifier", "DummyRegressor"), est.check_features),
+    ("sklearn.dummy", ("DummyClassifier",), est.check_dummy),
+    ("sklearn.dummy", ("DummyRegressor",), est.check_features),
     (
         "sklearn.preprocessing",
         ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "OrdinalEncoder"),

@@ -34,6 +34,20 @@ def check_features(estimator: Any) -> None:
         features_in(estimator)
 
 
+def check_dummy(model: Any) -> None:
+    """A dummy classifier's probability columns are its classes (gradient boosting relies on it).
+
+    Gradient boosting writes one raw-prediction column per class into an array as wide as
+    this estimator's ``predict_proba``, without bounds checks.
+    """
+    check_features(model)
+    if "classes_" not in vars(model) or getattr(model, "n_outputs_", 1) != 1:
+        return
+    count = len(model.classes_)
+    if model.n_classes_ != count or np.asarray(model.class_prior_).shape != (count,):
+        raise UnsafeArtifact("dummy classifier classes, class count and priors disagree")
+
+
 def check_linear(model: Any) -> None:
     """Linear models: ``coef_``'s last axis is the input width."""
     check_features(model)

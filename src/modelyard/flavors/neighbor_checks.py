@@ -31,6 +31,8 @@ def check_binary_tree(tree: Any) -> None:
         raise UnsafeArtifact("neighbour tree idx_array must be a permutation of its samples")
     nodes = node_data.shape[0] if node_data.ndim == 1 else -1
     levels, counted = int(state[5]), int(state[6])
+    if int(state[4]) < 1:  # leaf_size divides sample counts in compiled code
+        raise UnsafeArtifact("neighbour tree leaf_size must be at least 1")
     if nodes < 1 or counted != nodes or not 0 < levels < 64 or 2**levels - 1 != nodes:
         raise UnsafeArtifact("neighbour tree node count disagrees with its node array")
     if node_bounds.shape != (_BOUND_ROWS[type(tree).__name__], nodes, width):

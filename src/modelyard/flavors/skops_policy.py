@@ -116,7 +116,7 @@ def schema_nodes(schema: object) -> Iterator[tuple[str, str]]:
 
 def _named_type(node: dict[str, object]) -> tuple[str, str] | None:
     module, cls, loader = node.get("__module__"), node.get("__class__"), node.get("__loader__")
-    if module is None and cls is None:
+    if module is None and cls is None and loader is None:
         return None
     # Anything odd (a non-string, a missing part) becomes a name that no list contains.
     return str(loader), f"{module}.{cls}"

@@ -107,6 +107,10 @@ CASES: dict[str, tuple[str, Mutation]] = {  # case: (model kind, corruption)
         "boosting",
         lambda m: setattr(m, "estimators_", np.repeat(m.estimators_, 2, axis=1)),
     ),
+    "boosting-init-priors": (
+        "boosting",
+        lambda m: setattr(m.init_, "class_prior_", m.init_.class_prior_[:1]),
+    ),
     "hist-child-out-of-range": ("hist", set_hist_node("left", 10**6)),
     "hist-cycle": ("hist", set_hist_node("right", 0)),
     "hist-feature-out-of-range": ("hist", set_hist_node("feature_idx", 9)),
@@ -127,6 +131,7 @@ CASES: dict[str, tuple[str, Mutation]] = {  # case: (model kind, corruption)
         "kd",
         set_neighbor_state(3, lambda bounds: np.ascontiguousarray(bounds[:, :, :1])),
     ),
+    "kd-leaf-size-zero": ("kd", set_neighbor_state(4, lambda size: 0)),
     "kd-training-data-mismatch": ("kd", lambda m: setattr(m, "_fit_X", m._fit_X[:, :2])),
     "svc-n-support-exceeds-vectors": (
         "svc",
@@ -152,6 +157,8 @@ REASONS = {
     "tree-without-input-width": "n_features_in_",
     "forest-member-wider-than-forest": "members must accept",
     "boosting-stage-shape": "trees per stage",
+    "boosting-init-priors": "priors disagree",
+    "kd-leaf-size-zero": "leaf_size",
     "hist-child-out-of-range": "child, feature or bitset",
     "hist-cycle": "child, feature or bitset",
     "hist-feature-out-of-range": "input width",
