@@ -241,3 +241,53 @@ def test_load_skops_corrupted_tree_is_refused_or_predicts_in_bounds(
         return
     X, y = sample_data()
     assert set(model.predict(X)) <= set(np.unique(y))
+
+
+HIST_FIELDS = ["left", "right", "feature_idx", "is_leaf", "is_categorical", "bitset_idx"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    field=st.sampled_from(HIST_FIELDS),
+    node=st.integers(0, 60),
+    value=st.integers(0, 80) | st.sampled_from([2**31, 2**32 - 1]),
+)
+def test_load_skops_corrupted_hist_tree_is_refused_or_predicts_finite(
+    field: str, node: int, value: int
+) -> None:
+    def mutate(model: Any) -> None:
+        nodes = model._predictors[0][0].nodes
+        nodes[field][node % nodes.size] = value % np.iinfo(nodes[field].dtype).max
+
+    try:
+        model = load_skops(crafted("hist", mutate))
+    except UnsafeArtifact:
+        return
+    X, _ = sample_data()
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    part=st.sampled_from(["idx_array", "idx_start", "idx_end", "is_leaf"]),
+    position=st.integers(0, 200),
+    value=st.integers(-5, 200),
+)
+def test_load_skops_corrupted_kd_tree_is_refused_or_predicts_known_labels(
+    part: str, position: int, value: int
+) -> None:
+    def change(state: Any) -> Any:
+        state = list(state)
+        target = state[1] if part == "idx_array" else state[2][part]
+        target[position % target.size] = value
+        return tuple(state)
+
+    def mutate(model: Any) -> None:
+        model._tree.__setstate__(change(model._tree.__getstate__()))
+
+    try:
+        model = load_skops(crafted("kd", mutate))
+    except UnsafeArtifact:
+        return
+    X, y = sample_data()
+    assert set(model.predict(X)) <= set(np.unique(y))
