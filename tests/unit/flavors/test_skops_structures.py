@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.ensemble import (
     GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
     RandomForestClassifier,
 )
@@ -291,3 +292,53 @@ def test_load_skops_corrupted_kd_tree_is_refused_or_predicts_known_labels(
         return
     X, y = sample_data()
     assert set(model.predict(X)) <= set(np.unique(y))
+
+
+# A categorical HistGradientBoosting model also holds its column preprocessor, whose types
+# are not on the list; the caller opts in to those, and the trees are still checked.
+CATEGORICAL_EXTRAS = [
+    "builtins.slice",
+    "functools.partial",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.preprocessing._function_transformer.FunctionTransformer",
+    "sklearn.utils.validation.check_array",
+]
+
+
+@cache
+def categorical_hist() -> tuple[Any, np.ndarray]:
+    X, y = sample_data()
+    X = X.copy()
+    X[:, 0] = y * 3 + np.arange(len(y)) % 3  # categories 0..5 that predict y
+    model = HistGradientBoostingClassifier(max_iter=5, categorical_features=[0]).fit(X, y)
+    return model, X
+
+
+def test_load_skops_categorical_hist_with_opt_in_predicts_same() -> None:
+    model, X = categorical_hist()
+
+    loaded = load_skops(skops.io.dumps(model), CATEGORICAL_EXTRAS)
+
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_load_skops_categorical_hist_with_bitset_beyond_rows_raises_unsafe() -> None:
+    model = copy.deepcopy(categorical_hist()[0])
+    nodes = next(
+        p.nodes for it in model._predictors for p in it if np.any(p.nodes["is_categorical"])
+    )
+    nodes["bitset_idx"][np.flatnonzero(nodes["is_categorical"])[0]] = 10**6
+
+    with pytest.raises(UnsafeArtifact, match="bitset"):
+        load_skops(skops.io.dumps(model), CATEGORICAL_EXTRAS)
+
+
+def test_load_skops_categorical_split_on_numeric_feature_raises_unsafe() -> None:
+    model = copy.deepcopy(categorical_hist()[0])
+    nodes = next(
+        p.nodes for it in model._predictors for p in it if np.any(p.nodes["is_categorical"])
+    )
+    nodes["feature_idx"][np.flatnonzero(nodes["is_categorical"])[0]] = 1  # a numeric column
+
+    with pytest.raises(UnsafeArtifact, match="categories of a numeric feature"):
+        load_skops(skops.io.dumps(model), CATEGORICAL_EXTRAS)
