@@ -81,7 +81,13 @@ def load_skops(data: bytes, trusted_types: Collection[str] = ()) -> Any:
     import skops.io
 
     _check_archive(data)
-    trusted = trusted_names(data, trusted_types)
+    try:
+        trusted = trusted_names(data, trusted_types)
+    except UnsafeArtifact as exc:
+        raise UnsafeArtifact(
+            f"{exc.message}; pass trusted_types=[...] naming them to load it anyway, "
+            "only if you trust who produced the file"
+        ) from exc
     try:
         model = skops.io.loads(data, trusted=trusted)
     except Exception as exc:

@@ -2,10 +2,11 @@
 
 skops itself trusts every scikit-learn estimator by default, so its own report of "untrusted
 types" cannot be the policy. Instead the file's ``schema.json`` is read here and every node
-in it (every JSON object naming a ``__module__`` and ``__class__``) is checked, by name, against
-:mod:`modelyard.flavors.allowlist`, builtin containers and scalars, and numpy arrays, dtypes,
-scalars and random states. Nothing the file names is imported while deciding: a name is
-trusted only if it equals the name of a type that modelyard itself imported from a fixed list.
+in it (every JSON object carrying a ``__module__``, ``__class__`` or ``__loader__``) is
+checked, by name and loader, against :mod:`modelyard.flavors.allowlist`, builtin containers
+and scalars, and numpy arrays, dtypes, scalars and random states. Nothing the file names is
+imported while deciding: a name is trusted only if it equals the name of a type that
+modelyard itself imported from a fixed list.
 
 A name the caller passes in ``trusted_types`` is trusted too, with any loader and without
 structural checks: the caller vouches for it.
@@ -25,7 +26,8 @@ from modelyard.errors import InvalidArgument, UnsafeArtifact
 from modelyard.flavors.allowlist import allowed_type_names
 
 SCHEMA = "schema.json"
-MAX_SCHEMA_BYTES = 256 * 1024 * 1024
+# The schema holds structure only (arrays are separate members); a large forest needs a few MB.
+MAX_SCHEMA_BYTES = 64 * 1024 * 1024
 MAX_SCHEMA_NODES = 10_000_000
 
 _BUILTIN_TYPES = frozenset(
@@ -78,8 +80,7 @@ def refusal_message(refused: list[str]) -> str:
     return (
         f"the skops file contains types that are not on modelyard's allowlist: "
         f"{', '.join(refused)}. Only listed scikit-learn estimators (each checked "
-        "structurally), builtin and numpy data types are loaded; pass trusted_types=[...] "
-        "naming these types to load it anyway, only if you trust who produced the file"
+        "structurally) and builtin and numpy data types are loaded by default"
     )
 
 
