@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from modelyard.errors import InvalidArgument
 
 
 @runtime_checkable
@@ -42,6 +44,14 @@ class LoadPolicy:
 
     allow_pickle: bool = False
     trusted_types: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, allow_pickle: bool, trusted_types: Iterable[str]) -> LoadPolicy:
+        """Validate the caller's arguments; a bare string would otherwise become its letters."""
+        names = [] if isinstance(trusted_types, str) else list(trusted_types)
+        if isinstance(trusted_types, str) or not all(isinstance(n, str) for n in names):
+            raise InvalidArgument("trusted_types must be a list of type names, e.g. ['pkg.Cls']")
+        return cls(bool(allow_pickle), frozenset(names))
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def load_model(
     saved = read_descriptor(directory)
     root = directory.resolve()
     _check_model_file(root, saved)
-    policy = LoadPolicy(allow_pickle, frozenset(trusted_types))
+    policy = LoadPolicy.build(allow_pickle, trusted_types)
     return FLAVORS[saved.flavor].load(root, saved.metadata, policy)
 
 

@@ -202,3 +202,13 @@ def test_load_skops_forest_passes_policy_and_predicts(
     write_skops_dir(model_dir, skops.io.dumps(forest))
 
     assert_array_equal(load_model(model_dir).predict(data[0]), forest.predict(data[0]))
+
+
+@pytest.mark.parametrize("trusted_types", ["sklearn.cluster._kmeans.KMeans", [1]])
+def test_load_model_with_malformed_trusted_types_raises_invalid_argument(
+    model_dir: Path, forest: RandomForestClassifier, trusted_types: Any
+) -> None:
+    write_skops_dir(model_dir, skops.io.dumps(forest))
+
+    with pytest.raises(InvalidArgument, match="trusted_types"):
+        load_model(model_dir, trusted_types=trusted_types)
