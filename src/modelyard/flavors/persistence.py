@@ -7,12 +7,13 @@ named in a descriptor is ever imported or called.
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidArgument
 from modelyard.flavors import onnx_flavor, pyfunc_flavor, sklearn_flavor
-from modelyard.flavors.base import Flavor, Predictor
+from modelyard.flavors.base import Flavor, LoadPolicy, Predictor
 from modelyard.flavors.descriptor import (
     DESCRIPTOR,
     SavedModel,
@@ -67,19 +68,24 @@ def save_model(
     return saved
 
 
-def load_model(directory: Path, *, allow_pickle: bool = False) -> Predictor:
+def load_model(
+    directory: Path, *, allow_pickle: bool = False, trusted_types: Iterable[str] = ()
+) -> Predictor:
     """Load the model saved in ``directory``.
 
     The descriptor's flavor selects a loader from a fixed table. Every file name it gives
     must stay inside ``directory`` (InvalidArgument otherwise). A skops file loads only if
-    every type in it is a scikit-learn class or a numpy dtype/scalar type (UnsafeArtifact
-    otherwise); a pickle loads only with ``allow_pickle=True`` (UnsafeArtifact otherwise).
+    every type in it is on modelyard's allowlist of scikit-learn estimators (each checked
+    structurally before it is returned) or a builtin/numpy data type, or is named in
+    ``trusted_types`` (loaded unchecked: the caller vouches for it); UnsafeArtifact
+    otherwise. A pickle loads only with ``allow_pickle=True`` (UnsafeArtifact otherwise).
     The result has ``predict(X)``, ``flavor`` and ``raw`` (the underlying model or session).
     """
     saved = read_descriptor(directory)
     root = directory.resolve()
     _check_model_file(root, saved)
-    return FLAVORS[saved.flavor].load(root, saved.metadata, allow_pickle)
+    policy = LoadPolicy.build(allow_pickle, trusted_types)
+    return FLAVORS[saved.flavor].load(root, saved.metadata, policy)
 
 
 def _choose_flavor(model: Any, name: str | None) -> Flavor:
