@@ -17,6 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 from sqlalchemy import inspect, text
 from starlette.routing import BaseRoute, Mount
 
@@ -290,3 +291,13 @@ def test_no_get_route_changes_state(app: tuple[FastAPI, Store]) -> None:
         assert response.status_code < 500, (url, response.text[:200])
 
     assert store.snapshot() == before
+
+
+def test_websocket_from_foreign_origin_is_closed_as_policy_violation(store: Store) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        store.http.websocket_connect("/api/v1/anything", headers={"Origin": EVIL}),
+    ):
+        pass
+
+    assert closed.value.code == 1008

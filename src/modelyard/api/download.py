@@ -15,6 +15,7 @@ of any object, so no header can make the parser slow or fail.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterator
 
@@ -23,6 +24,7 @@ from fastapi.responses import StreamingResponse
 from modelyard.errors import IntegrityError, RangeNotSatisfiable
 from modelyard.service.ports import BlobStore, ReadStream
 
+log = logging.getLogger("modelyard.api")
 CHUNK = 1024 * 1024
 _RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
 _DIGITS = 18
@@ -65,6 +67,8 @@ def _verified(f: ReadStream, size: int, sha256: str, label: str) -> Iterator[byt
     finally:
         f.close()
     if seen != size or digest.hexdigest() != sha256:
+        # the store is damaged: say so plainly, whatever else logs the cut-short response
+        log.error("stored bytes of %s do not match their digest; download cut short", label)
         raise IntegrityError(f"stored bytes of {label} do not match their digest")
     if held:
         yield held
