@@ -17,9 +17,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 from sqlalchemy import inspect, text
 from starlette.routing import BaseRoute, Mount
+from starlette.websockets import WebSocketDisconnect
 
 from modelyard.api.app import create_app
 from modelyard.bootstrap import Registry, build
