@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 from modelyard.api.app import create_app
 from modelyard.bootstrap import Registry, build
 from modelyard.config import Settings
+from modelyard.errors import CrossSiteRequest, error_for_code
 from tests.api.support import files_body, sha
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -301,3 +302,9 @@ def test_websocket_from_foreign_origin_is_closed_as_policy_violation(store: Stor
         pass
 
     assert closed.value.code == 1008
+
+
+def test_cross_site_request_code_maps_back_to_its_class() -> None:
+    err = error_for_code("CROSS_SITE_REQUEST", "x")
+
+    assert isinstance(err, CrossSiteRequest) and err.http_status == 403

@@ -26,13 +26,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelyard.api.errors import error_response
 from modelyard.api.media import is_json
-from modelyard.api.mlflow.protocol import mlflow_error
+from modelyard.api.mlflow.protocol import PREFIXES, mlflow_error
 from modelyard.errors import CrossSiteRequest, ModelyardError, UntrustedHost
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# every path the MLflow adapter serves: its errors take MLflow's shape
-MLFLOW_PATHS = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow")
-_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]{0,252})")
+# every path the MLflow adapter serves (the artifact proxy's "/…/mlflow-artifacts" included,
+# by string prefix): its errors take MLflow's shape
+MLFLOW_PATHS = (*PREFIXES, "/api/3.0/mlflow")
+_NAME = re.compile(r"[a-z0-9_][a-z0-9_.-]{0,252}")
 _PORT = re.compile(r"[0-9]{1,5}")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _SAME_SITE_OK = frozenset({"same-origin", "none"})

@@ -36,12 +36,15 @@ def _doc(text: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _doc("Invalid argument: a bad name, version, stage, filter, path or body"),
+    400: _doc(
+        "Invalid argument: a bad name, version, stage, filter, path or body "
+        "(INVALID_ARGUMENT), or a Host this server does not answer for (UNTRUSTED_HOST)"
+    ),
     403: _doc("A state-changing request a browser could have forged (CROSS_SITE_REQUEST)"),
     404: _doc("The model, version, alias, run or blob does not exist"),
     409: _doc("Already exists, or conflicts with the current state"),
     413: _doc("Request body or blob too large (PAYLOAD_TOO_LARGE)"),
-    416: _doc("Range not satisfiable"),
+    416: _doc("The Range starts past the end of the blob (RANGE_NOT_SATISFIABLE)"),
     422: _doc("Bytes do not match their declared digest"),
     500: _doc("Internal error (a bug; the body names the request id)"),
     503: _doc("A backing service is unavailable; retry"),

@@ -41,7 +41,7 @@ class BodyLimit:
     ) -> None:
         self.app, self.limit, self.blob_limit = app, limit, blob_limit
 
-    def _refusal(self, scope: Scope) -> BodyTooLarge:
+    def _too_large(self, scope: Scope) -> BodyTooLarge:
         if is_streamed(scope):
             return BodyTooLarge(
                 f"upload exceeds the maximum blob size of {self.blob_limit} bytes "
@@ -68,7 +68,7 @@ class BodyLimit:
             seen += len(message.get("body", b""))
             if seen > limit:
                 exceeded = True
-                raise self._refusal(scope)
+                raise self._too_large(scope)
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -84,4 +84,4 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await refusal(scope["path"], self._refusal(scope))(scope, receive, send)
+        await refusal(scope["path"], self._too_large(scope))(scope, receive, send)
