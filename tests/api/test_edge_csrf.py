@@ -199,6 +199,25 @@ def test_transition_stage_ignores_query_string_of_a_json_post(store: Store) -> N
     assert store.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/registered-models/delete?name=Fraud"),
+        ("PATCH", "/registered-models/update?name=Fraud&description=planted"),
+    ],
+)
+def test_mlflow_write_ignores_query_string_with_empty_body(
+    store: Store, method: str, path: str
+) -> None:
+    before = store.snapshot()
+
+    response = store.http.request(method, f"/api/2.0/mlflow{path}")
+
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert store.snapshot() == before
+
+
 @pytest.mark.parametrize("url", ["/api/v1/models/Fraud/rollback", "/api/v1/fsck"])
 @pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
 def test_bodiless_post_without_json_returns_403(
