@@ -138,7 +138,8 @@ class HttpTransport:
         return shape.model_validate_json(self._send("GET", url, params=clean).content)
 
     def _call(self, shape: type[M], method: str, url: str, body: BaseModel | None, **kw: Any) -> M:
-        content = body.model_dump_json() if body is not None else None
+        # a bodiless POST still sends JSON: the server refuses any other POST (CSRF)
+        content = body.model_dump_json() if body is not None else "{}"
         headers = {"Content-Type": "application/json", **kw.pop("headers", {})}
         response = self._send(method, url, content=content, headers=headers, **kw)
         return shape.model_validate_json(response.content)
