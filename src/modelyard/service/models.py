@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from modelyard.domain import names
-from modelyard.domain.entities import Page, RegisteredModel
+from modelyard.domain.entities import ModelVersion, Page, RegisteredModel
 from modelyard.domain.filters import MODEL_FIELDS, parse_filter
 from modelyard.domain.ordering import MODEL_ORDER, model_order
+from modelyard.domain.stages import Stage, parse_stage
 from modelyard.errors import AlreadyExists, InvalidArgument, NotFound
 from modelyard.service.context import Context, record
 from modelyard.service.paging import paged, search_query
@@ -61,6 +62,24 @@ def get_model(ctx: Context, name: str) -> RegisteredModel:
     name = names.model_name(name)
     with ctx.uow(write=False) as uow:
         return uow.repo.get_model(name)
+
+
+def latest_versions(
+    ctx: Context, name: str, stages: list[str] | None = None
+) -> tuple[RegisteredModel, list[ModelVersion]]:
+    """A model and its newest version in each stage named (every stage when none is),
+    read in one unit of work so the answer is one consistent snapshot."""
+    name = names.model_name(name)
+    chosen = dict.fromkeys(parse_stage(s) for s in stages) if stages else list(Stage)
+    with ctx.uow(write=False) as uow:
+        model = uow.repo.get_model(name)
+        found = []
+        for stage in chosen:
+            try:
+                found.append(uow.repo.latest_version(model.id, stage))
+            except NotFound:
+                continue
+    return model, found
 
 
 def search_models(

@@ -19,10 +19,9 @@ from modelyard.api.deps import context
 from modelyard.api.mlflow.protocol import guarded
 from modelyard.api.routes.blobs import CHUNK
 from modelyard.api.streaming import BodyReader
-from modelyard.domain import names
 from modelyard.domain.digests import ManifestEntry, artifact_path
-from modelyard.errors import IntegrityError, InvalidArgument, NotFound
-from modelyard.service import artifacts, versions
+from modelyard.errors import IntegrityError, InvalidArgument
+from modelyard.service import artifacts
 from modelyard.service.context import Context
 from modelyard.service.ports import ReadStream
 
@@ -49,30 +48,10 @@ def _verified(f: ReadStream, entry: ManifestEntry) -> Iterator[bytes]:
         yield held
 
 
-def _version_file(ctx: Context, parts: list[str]) -> tuple[list[ManifestEntry], str]:
-    """A registered version's files and the path inside it, from modelyard-models/N/V/…."""
-    if len(parts) < 3:
-        raise NotFound("name a registered version: modelyard-models/<name>/<version>/…")
-    v = versions.get_version(ctx, parts[1], names.version_number(parts[2]))
-    return list(v.manifest.entries), "/".join(parts[3:])
-
-
-def _entry(ctx: Context, path: str) -> ManifestEntry:
-    parts = path.split("/")
-    if parts[0] == artifacts.RESERVED:
-        entries, sub = _version_file(ctx, parts)
-        for e in entries:
-            if e.path == sub:
-                return e
-        raise NotFound(f"artifact {path!r} does not exist")
-    rec = artifacts.get_artifact(ctx, path)
-    return ManifestEntry(path, rec.size, rec.sha256)
-
-
 async def download(request: Request) -> Response:
     path = artifact_path(request.path_params["path"])
     ctx = context(request)
-    entry = await anyio.to_thread.run_sync(lambda: _entry(ctx, path))
+    entry = await anyio.to_thread.run_sync(lambda: artifacts.artifact_entry(ctx, path))
     f = ctx.blobs.open(entry.sha256)
     return StreamingResponse(
         _verified(f, entry),
@@ -82,20 +61,16 @@ async def download(request: Request) -> Response:
 
 
 async def upload(request: Request) -> Response:
-    path = artifacts.writable_path(request.path_params["path"])  # before any byte is read
     ctx = context(request)
+    raw = request.path_params["path"]  # checked, with its owner, before any byte is read
+    path = await anyio.to_thread.run_sync(lambda: artifacts.check_writable(ctx, raw))
     reader = BodyReader(request.stream().__aiter__())
     await anyio.to_thread.run_sync(lambda: artifacts.put_artifact(ctx, path, reader))
     return JSONResponse({})
 
 
 def _listing(ctx: Context, prefix: str) -> list[dict[str, Any]]:
-    parts = prefix.split("/") if prefix else []
-    if parts and parts[0] == artifacts.RESERVED:
-        entries, sub = _version_file(ctx, parts)
-        found = artifacts.list_dir([(e.path, e.size) for e in entries], sub)
-    else:
-        found = artifacts.list_artifacts(ctx, prefix)
+    found = artifacts.list_artifacts(ctx, prefix)
     out = []
     for item in found:
         row: dict[str, Any] = {"path": item.name, "is_dir": item.is_dir}

@@ -15,15 +15,11 @@ from modelyard.domain.tracking import Experiment
 from modelyard.errors import InvalidArgument
 from modelyard.service import runs, tracking
 from modelyard.service.context import Context
+from modelyard.service.sources import run_root
 
 router = APIRouter(tags=["mlflow"])
 _GIT_COMMIT = "mlflow.source.git.commit"
 _HEX = re.compile(r"[0-9a-fA-F]{7,64}")
-
-
-def run_root(experiment_id: str, run_id: str) -> str:
-    """The artifact root of a run, relative to the artifact proxy."""
-    return f"{experiment_id or 'unknown'}/{run_id}/artifacts"
 
 
 def _experiment(e: Experiment) -> dict[str, Any]:
