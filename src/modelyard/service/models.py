@@ -120,6 +120,8 @@ def update_model(
     name = names.model_name(name)
     description = None if description is None else names.description(description)
     new_name = None if new_name is None else names.model_name(new_name)
+    if description is None and new_name is None:
+        return get_model(ctx, name)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
         if new_name is not None and names.name_key(new_name) != names.name_key(model.name):

@@ -113,7 +113,7 @@ def _run(repo: Repository, rid: str) -> Run:
     return repo.get_run(check_run_id(rid))
 
 
-def _run_files(ctx: Context, repo: Repository, source: str) -> tuple[str, Manifest]:
+def _run_files(repo: Repository, source: str) -> tuple[str, Manifest]:
     rid, _, sub = source[len("runs:/") :].partition("/")
     run = _run(repo, rid)
     root = run_root(experiment_id_of(repo, run), run.id)
@@ -130,16 +130,14 @@ def _logged_files(repo: Repository, model_id: str) -> tuple[str | None, Manifest
         raise NotFound(f"logged model {model_id} has no uploaded files") from None
 
 
-def _resolve(
-    ctx: Context, repo: Repository, req: SourceRequest
-) -> tuple[Manifest, str | None, dict[str, Any]]:
+def _resolve(repo: Repository, req: SourceRequest) -> tuple[Manifest, str | None, dict[str, Any]]:
     source, rid = req.source, req.run_id
     if req.model_id or source.startswith(_LOGGED):
         logged_id = req.model_id or source[len("models:/") :].rstrip("/")
         logged_run, manifest = _logged_files(repo, logged_id)
         return manifest, rid or logged_run, {"mlflow_model_id": logged_id}
     if source.startswith("runs:/"):
-        run, manifest = _run_files(ctx, repo, source)
+        run, manifest = _run_files(repo, source)
         return manifest, rid or run, {}
     if source.startswith("mlflow-artifacts:"):
         return manifest_under(repo, _proxy_path(source)), rid, {}
@@ -151,7 +149,7 @@ def _resolve(
 
 
 def _spec(ctx: Context, repo: Repository, req: SourceRequest) -> NewVersion:
-    manifest, run, metadata = _resolve(ctx, repo, req)
+    manifest, run, metadata = _resolve(repo, req)
     spec = NewVersion(
         manifest=manifest,
         flavor="mlflow",
