@@ -12,7 +12,7 @@ import pytest
 from modelyard.service import models
 from modelyard.service.context import Context
 from modelyard.service.sources import RETRY_WINDOW, SourceRequest, create_version_from_source
-from tests.usecases.counting import counted_registry
+from tests.api.counting import counted_registry
 
 # the start of a retry window, so a test can place requests on either side of a boundary
 START = datetime.fromtimestamp(RETRY_WINDOW.total_seconds() * 1_000_000, UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modelyard.service import artifacts
-from tests.usecases.counting import counted_registry
+from tests.api.counting import counted_registry
 
 
 def test_search_logged_models_by_name_pages_through_matches_only(tmp_path: Path) -> None:

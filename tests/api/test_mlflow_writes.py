@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.usecases.counting import Counted, counted_server
+from tests.api.counting import Counted, counted_server
 
 API = "/api/2.0/mlflow"
 FILES = "/api/2.0/mlflow-artifacts/artifacts"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.api.counting import Counted, counted_server
 from tests.api.support import assert_error
-from tests.usecases.counting import Counted, counted_server
 
 STAMP = "2026-01-01T00:00:00+00:00"
 DIGEST = "ab" * 32
