@@ -40,9 +40,10 @@ class Counted:
     units: CountingFactory
 
 
-def counted_registry(home: Path) -> tuple[Registry, CountingFactory]:
-    """A real store at ``home`` whose context opens units of work through a counter."""
-    settings = Settings(home=home, db=None, artifacts=None, cache_dir=None, uri=None, user=None)
+def counted_registry(home: Path, db: str | None = None) -> tuple[Registry, CountingFactory]:
+    """A real store at ``home`` (its database at ``db`` if given) whose context opens units
+    of work through a counter."""
+    settings = Settings(home=home, db=db, artifacts=None, cache_dir=None, uri=None, user=None)
     registry = build(settings)
     units = CountingFactory(registry.context.uow)
     return replace(registry, context=replace(registry.context, uow=units)), units

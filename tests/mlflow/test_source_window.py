@@ -1,4 +1,4 @@
-"""Versions from MLflow sources on a real SQLite store: the retry window of a create."""
+"""Versions from MLflow sources on SQLite and PostgreSQL: the retry window of a create."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ class SetClock:
         return self.now
 
 
-@pytest.fixture
-def clocked(tmp_path: Path) -> Iterator[tuple[Context, SetClock]]:
-    registry, _ = counted_registry(tmp_path / "store")
+@pytest.fixture(params=["sqlite", "postgres"])
+def clocked(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Context, SetClock]]:
+    db = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    registry, _ = counted_registry(tmp_path / "store", db)
     clock = SetClock()
     ctx = replace(registry.context, clock=clock)
     models.create_model(ctx, "Src")
