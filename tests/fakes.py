@@ -600,9 +600,13 @@ class FakeMlflowRepository:
         self._ml.logged_models[model.id] = copy.deepcopy(model)
 
     def list_logged_models(
-        self, experiment_ids: list[str], offset: int, limit: int
+        self, experiment_ids: list[str], offset: int, limit: int, name: str | None = None
     ) -> list[LoggedModel]:
-        found = [m for m in self._ml.logged_models.values() if m.experiment_id in experiment_ids]
+        found = [
+            m
+            for m in self._ml.logged_models.values()
+            if m.experiment_id in experiment_ids and name in (None, m.name)
+        ]
         found.sort(key=lambda m: m.id)
         found.sort(key=lambda m: m.created_at, reverse=True)
         return copy.deepcopy(found[offset : offset + limit])

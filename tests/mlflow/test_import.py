@@ -20,7 +20,9 @@ from sklearn.ensemble import RandomForestClassifier
 
 import mlflow
 from mlflow import MlflowClient
+from modelyard.adapters.mlflow_source import MlflowHttpSource
 from modelyard.client.client import Client
+from modelyard.service.importer import IMPORTED_FROM, import_registry
 from tests.e2e.servers import BIN, clean_env, free_port, server
 
 MLFLOW = Path(sys.executable).with_name("mlflow")
@@ -148,3 +150,17 @@ def test_import_copies_registry_and_is_idempotent(
                 assert run.params == {"seed": str(number - 1)}
                 assert [m.key for m in run.metrics] == ["auc"]
                 assert run.tags["mlflow.import.run_id"] == populated["runs"][number - 1]
+
+
+def test_import_from_python_stores_url_without_credentials(
+    populated: dict[str, Any], mlflow_url: str, tmp_path: Path
+) -> None:
+    secret_url = mlflow_url.replace("http://", "http://alice:s3cret@") + "/?token=t0k"
+    src = MlflowHttpSource(secret_url)
+    with Client(str(tmp_path / "store")) as my:
+        summary = import_registry(my.transport, src)
+        src.close()
+        assert (summary.versions_created, summary.skipped) == (2, [])
+        assert {v.tags[IMPORTED_FROM] for v in my.list_versions("ImpA")} == {mlflow_url}
+        trail = repr(my.full_audit())
+    assert "s3cret" not in trail and "t0k" not in trail

@@ -8,7 +8,7 @@ import pytest
 
 from modelyard.domain.digests import sha256_hex
 from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
-from modelyard.service import artifacts, runs, tracking
+from modelyard.service import artifacts, models, runs, sources, tracking
 from tests.fakes import FakeUnitOfWorkFactory, MemoryBlobStore, make_context
 
 
@@ -84,12 +84,13 @@ def test_manifest_under_is_relative_to_the_prefix() -> None:
     ctx = make_context()
     for path in ("0/r/artifacts/m/MLmodel", "0/r/artifacts/m/sub/w.bin", "0/r/artifacts/other"):
         artifacts.put_artifact(ctx, path, io.BytesIO(path.encode()))
-    manifest = artifacts.manifest_under(ctx, "0/r/artifacts/m")
+    with ctx.uow(write=False) as uow:
+        manifest = sources.manifest_under(uow.repo, "0/r/artifacts/m")
+        with pytest.raises(InvalidArgument):
+            sources.manifest_under(uow.repo, "0/r/artifacts/none")
     assert [e.path for e in manifest.entries] == ["MLmodel", "sub/w.bin"]
     listing = artifacts.list_artifacts(ctx, "0/r/artifacts")
     assert [(x.name, x.is_dir) for x in listing] == [("m", True), ("other", False)]
-    with pytest.raises(InvalidArgument):
-        artifacts.manifest_under(ctx, "0/r/artifacts/none")
 
 
 def test_logged_model_lifecycle() -> None:
@@ -100,9 +101,15 @@ def test_logged_model_lifecycle() -> None:
     done = artifacts.update_logged_model(ctx, m.id, status="READY", tags={"t": "1"})
     assert (done.status, done.tags, done.params) == ("READY", {"t": "1"}, {"k": "v"})
     assert [x.id for x in artifacts.search_logged_models(ctx, ["0"], "clf").items] == [m.id]
-    with pytest.raises(NotFound):
-        artifacts.logged_model_manifest(ctx, m.id)
     assert _actions(ctx)[-2:] == ["logged_model.create", "logged_model.update"]
+
+
+def test_version_from_logged_model_without_files_is_not_found() -> None:
+    ctx = make_context()
+    m = artifacts.create_logged_model(ctx, "0", "clf")
+    models.create_model(ctx, "clf")
+    with pytest.raises(NotFound):
+        sources.create_version_from_source(ctx, "clf", sources.SourceRequest(f"models:/{m.id}"))
 
 
 def test_bad_logged_model_id_is_refused() -> None:

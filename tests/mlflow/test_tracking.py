@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
+import requests
+from mlflow.entities import Metric, Param
 from mlflow.exceptions import MlflowException
 
 import mlflow
@@ -71,3 +74,29 @@ def test_missing_run_is_resource_does_not_exist(client: MlflowClient) -> None:
     with pytest.raises(MlflowException) as exc:
         client.get_run(uuid.uuid4().hex)
     assert exc.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_log_artifact_after_run_ended_is_refused(client: MlflowClient, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("original")
+    run = client.create_run("0")
+    client.log_artifact(run.info.run_id, str(path))
+    client.set_terminated(run.info.run_id)
+    path.write_text("replaced")
+
+    with pytest.raises(requests.HTTPError, match="its files are frozen"):
+        client.log_artifact(run.info.run_id, str(path))
+
+    copy = client.download_artifacts(run.info.run_id, "notes.txt", str(tmp_path / "out"))
+    assert Path(copy).read_text() == "original"
+
+
+def test_log_batch_with_bad_metric_logs_nothing(client: MlflowClient) -> None:
+    run = client.create_run("0")
+    metrics = [Metric("auc", float("nan"), 0, 0)]
+
+    with pytest.raises(MlflowException):
+        client.log_batch(run.info.run_id, metrics=metrics, params=[Param("lr", "0.1")])
+
+    data = client.get_run(run.info.run_id).data
+    assert (data.params, data.metrics) == ({}, {})

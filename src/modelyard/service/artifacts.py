@@ -11,14 +11,15 @@ import re
 from dataclasses import dataclass, replace
 
 from modelyard.domain import names
-from modelyard.domain.digests import Manifest, ManifestEntry, artifact_path
-from modelyard.domain.entities import Page
-from modelyard.domain.paging import decode_token, encode_token, page_size
+from modelyard.domain.digests import ManifestEntry, artifact_path
+from modelyard.domain.entities import Page, RunStatus
 from modelyard.domain.tracking import ArtifactRecord, LoggedModel
-from modelyard.errors import InvalidArgument, NotFound
+from modelyard.errors import Conflict, InvalidArgument, NotFound
 from modelyard.service.context import Context, record
-from modelyard.service.ports import Readable
+from modelyard.service.paging import paged
+from modelyard.service.ports import Readable, Repository
 from modelyard.service.runs import run_id
+from modelyard.service.sources import logged_model_root, owner_of
 from modelyard.service.tracking import get_experiment
 
 RESERVED = "modelyard-models"  # read-only: registered versions, served from their manifests
@@ -40,12 +41,38 @@ def writable_path(value: object) -> str:
     return path
 
 
-def put_artifact(ctx: Context, path: str, stream: Readable) -> ArtifactRecord:
-    """Store one uploaded file; the path is checked before any byte is written."""
+def _ensure_writable(repo: Repository, path: str) -> None:
+    """A run's files change only while it runs; a logged model's until it is finalized."""
+    owner = owner_of(path)
+    try:
+        if owner is not None and owner.run_id is not None:
+            run = repo.get_run(owner.run_id)
+            if run.status is not RunStatus.RUNNING:
+                raise Conflict(f"run {run.id} has ended ({run.status.value}); its files are frozen")
+        elif owner is not None and owner.logged_model_id is not None:
+            model = repo.get_logged_model(owner.logged_model_id)
+            if model.status != "PENDING":
+                raise Conflict(f"logged model {model.id} is {model.status}; its files are frozen")
+    except NotFound:
+        return  # no such owner: nothing to protect
+
+
+def check_writable(ctx: Context, path: str) -> str:
+    """The checked path, refused before any byte is read if its owner is frozen."""
     path = writable_path(path)
+    with ctx.uow(write=False) as uow:
+        _ensure_writable(uow.repo, path)
+    return path
+
+
+def put_artifact(ctx: Context, path: str, stream: Readable) -> ArtifactRecord:
+    """Store one uploaded file; the path and its owner are checked before any byte is
+    written, and the owner again in the transaction that records it (it may have ended)."""
+    path = check_writable(ctx, path)
     info = ctx.blobs.put(stream)
     rec = ArtifactRecord(path, info.digest, info.size, ctx.clock())
     with ctx.uow(write=True) as uow:
+        _ensure_writable(uow.repo, path)
         uow.repo.put_artifact(rec)
         record(
             ctx,
@@ -61,6 +88,31 @@ def get_artifact(ctx: Context, path: str) -> ArtifactRecord:
     path = artifact_path(path)
     with ctx.uow(write=False) as uow:
         return uow.repo.get_artifact(path)
+
+
+def _version_files(repo: Repository, parts: list[str]) -> tuple[list[ManifestEntry], str]:
+    """A registered version's files and the path inside it, from modelyard-models/N/V/…."""
+    if len(parts) < 3:
+        raise NotFound(f"name a registered version: {RESERVED}/<name>/<version>/…")
+    model = repo.get_model(names.model_name(parts[1]))
+    v = repo.get_version(model.id, names.version_number(parts[2]))
+    return list(v.manifest.entries), "/".join(parts[3:])
+
+
+def artifact_entry(ctx: Context, path: str) -> ManifestEntry:
+    """The file a proxy path names: an uploaded file, or a file of a registered version
+    under the read-only ``modelyard-models/<name>/<version>/`` tree."""
+    path = artifact_path(path)
+    parts = path.split("/")
+    with ctx.uow(write=False) as uow:
+        if parts[0] != RESERVED:
+            rec = uow.repo.get_artifact(path)
+            return ManifestEntry(path, rec.size, rec.sha256)
+        entries, sub = _version_files(uow.repo, parts)
+    for e in entries:
+        if e.path == sub:
+            return e
+    raise NotFound(f"artifact {path!r} does not exist")
 
 
 def _records(ctx: Context, prefix: str) -> list[ArtifactRecord]:
@@ -81,18 +133,14 @@ def list_dir(entries: list[tuple[str, int]], prefix: str) -> list[Listing]:
 
 
 def list_artifacts(ctx: Context, prefix: str) -> list[Listing]:
+    """The direct children of ``prefix``: uploaded files, or a registered version's files."""
     prefix = artifact_path(prefix) if prefix else ""
+    parts = prefix.split("/") if prefix else []
+    if parts and parts[0] == RESERVED:
+        with ctx.uow(write=False) as uow:
+            entries, sub = _version_files(uow.repo, parts)
+        return list_dir([(e.path, e.size) for e in entries], sub)
     return list_dir([(r.path, r.size) for r in _records(ctx, prefix)], prefix)
-
-
-def manifest_under(ctx: Context, prefix: str) -> Manifest:
-    """The recorded files under ``prefix``, as a manifest relative to it."""
-    prefix = artifact_path(prefix)
-    found = _records(ctx, prefix)
-    if not found:
-        raise InvalidArgument(f"no artifacts are recorded under {prefix!r}")
-    cut = len(prefix) + 1
-    return Manifest.build(ManifestEntry(r.path[cut:], r.size, r.sha256) for r in found)
 
 
 # logged models ----------------------------------------------------------------------
@@ -130,7 +178,7 @@ def create_logged_model(
         name=names.line(name, "model name", 256) or "model",
         model_type=names.line(model_type, "model type", 256),
         status="PENDING",
-        artifact_root=f"{experiment.id}/models/{model_id}/artifacts",
+        artifact_root=logged_model_root(experiment.id, model_id),
         tags=_kv(tags or {}, "tags"),
         params=_kv(params or {}, "params"),
         created_at=now,
@@ -197,21 +245,11 @@ def search_logged_models(
     max_results: int | None = 100,
     page_token: str | None = None,
 ) -> Page[LoggedModel]:
-    limit = page_size(max_results)
-    query = f"logged|{','.join(sorted(experiment_ids))}|{name}|{limit}"
-    offset = decode_token(page_token, query)
-    with ctx.uow(write=False) as uow:
-        found = uow.repo.list_logged_models(experiment_ids, 0, 100_000)
-    if name is not None:
-        found = [m for m in found if m.name == name]
-    items = found[offset : offset + limit + 1]
-    token = encode_token(offset + limit, query) if len(items) > limit else None
-    return Page(items[:limit], token)
-
-
-def logged_model_manifest(ctx: Context, model_id: str) -> tuple[LoggedModel, Manifest]:
-    model = get_logged_model(ctx, model_id)
-    try:
-        return model, manifest_under(ctx, model.artifact_root)
-    except InvalidArgument:
-        raise NotFound(f"logged model {model_id} has no uploaded files") from None
+    query = f"logged|{','.join(sorted(experiment_ids))}|{name}"
+    return paged(
+        ctx,
+        query,
+        max_results,
+        page_token,
+        lambda repo, offset, limit: repo.list_logged_models(experiment_ids, offset, limit, name),
+    )

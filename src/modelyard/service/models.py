@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from modelyard.domain import names
-from modelyard.domain.entities import Page, RegisteredModel
+from modelyard.domain.entities import ModelVersion, Page, RegisteredModel
 from modelyard.domain.filters import MODEL_FIELDS, parse_filter
 from modelyard.domain.ordering import MODEL_ORDER, model_order
+from modelyard.domain.stages import Stage, parse_stage
 from modelyard.errors import AlreadyExists, InvalidArgument, NotFound
 from modelyard.service.context import Context, record
 from modelyard.service.paging import paged, search_query
@@ -63,6 +64,24 @@ def get_model(ctx: Context, name: str) -> RegisteredModel:
         return uow.repo.get_model(name)
 
 
+def latest_versions(
+    ctx: Context, name: str, stages: list[str] | None = None
+) -> tuple[RegisteredModel, list[ModelVersion]]:
+    """A model and its newest version in each stage named (every stage when none is),
+    read in one unit of work so the answer is one consistent snapshot."""
+    name = names.model_name(name)
+    chosen = dict.fromkeys(parse_stage(s) for s in stages) if stages else list(Stage)
+    with ctx.uow(write=False) as uow:
+        model = uow.repo.get_model(name)
+        found = []
+        for stage in chosen:
+            try:
+                found.append(uow.repo.latest_version(model.id, stage))
+            except NotFound:
+                continue
+    return model, found
+
+
 def search_models(
     ctx: Context,
     filter: str | None = None,
@@ -83,25 +102,7 @@ def search_models(
 
 
 def rename_model(ctx: Context, name: str, new_name: str) -> RegisteredModel:
-    name, new_name = names.model_name(name), names.model_name(new_name)
-    with ctx.uow(write=True) as uow:
-        model = uow.repo.get_model(name, lock=True)
-        if model.name == new_name:
-            return model
-        if names.name_key(new_name) != names.name_key(model.name):
-            _ensure_free(uow.repo, new_name)
-        uow.repo.rename_model(model.id, new_name, ctx.clock())
-        record(
-            ctx,
-            uow.repo,
-            "model.rename",
-            model=new_name,
-            before={"name": model.name},
-            after={"name": new_name},
-        )
-        renamed = uow.repo.get_model(new_name)
-        uow.commit()
-    return renamed
+    return update_model(ctx, name, new_name=new_name)
 
 
 def _ensure_free(repo: Repository, name: str) -> None:
@@ -112,22 +113,50 @@ def _ensure_free(repo: Repository, name: str) -> None:
     raise AlreadyExists(f"a model named {existing.name!r} already exists")
 
 
-def update_model(ctx: Context, name: str, description: str) -> RegisteredModel:
-    name, description = names.model_name(name), names.description(description)
+def update_model(
+    ctx: Context, name: str, description: str | None = None, *, new_name: str | None = None
+) -> RegisteredModel:
+    """Describe and/or rename a model in one unit of work: both changes apply, or neither."""
+    name = names.model_name(name)
+    description = None if description is None else names.description(description)
+    new_name = None if new_name is None else names.model_name(new_name)
+    if description is None and new_name is None:
+        return get_model(ctx, name)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
-        uow.repo.describe_model(model.id, description, ctx.clock())
-        record(
-            ctx,
-            uow.repo,
-            "model.update",
-            model=model.name,
-            before={"description": model.description},
-            after={"description": description},
-        )
-        updated = uow.repo.get_model(name)
+        if new_name is not None and names.name_key(new_name) != names.name_key(model.name):
+            _ensure_free(uow.repo, new_name)  # before any write, so a 409 changes nothing
+        if description is not None:
+            _describe(ctx, uow.repo, model, description)
+        if new_name is not None and new_name != model.name:
+            _rename(ctx, uow.repo, model, new_name)
+        updated = uow.repo.get_model(new_name or model.name)
         uow.commit()
     return updated
+
+
+def _describe(ctx: Context, repo: Repository, model: RegisteredModel, description: str) -> None:
+    repo.describe_model(model.id, description, ctx.clock())
+    record(
+        ctx,
+        repo,
+        "model.update",
+        model=model.name,
+        before={"description": model.description},
+        after={"description": description},
+    )
+
+
+def _rename(ctx: Context, repo: Repository, model: RegisteredModel, new_name: str) -> None:
+    repo.rename_model(model.id, new_name, ctx.clock())
+    record(
+        ctx,
+        repo,
+        "model.rename",
+        model=new_name,
+        before={"name": model.name},
+        after={"name": new_name},
+    )
 
 
 def delete_model(ctx: Context, name: str) -> None:

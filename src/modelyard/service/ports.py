@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from modelyard.domain.entities import (
     AuditEvent,
     Dataset,
     Metric,
     ModelVersion,
+    NewVersion,
+    Page,
     RegisteredModel,
     Run,
     RunStatus,
@@ -22,6 +25,9 @@ from modelyard.domain.filters import Filter
 from modelyard.domain.ordering import MODEL_ORDER, VERSION_ORDER, Order
 from modelyard.domain.stages import Stage
 from modelyard.domain.tracking import ArtifactRecord, Experiment, LoggedModel
+
+if TYPE_CHECKING:  # runs imports this module: the spec type is for annotations only
+    from modelyard.service.runs import RunSpec
 
 
 @dataclass(frozen=True)
@@ -105,8 +111,10 @@ class Repository(Protocol):
     def get_logged_model(self, model_id: str) -> LoggedModel: ...
     def update_logged_model(self, model: LoggedModel) -> None: ...
     def list_logged_models(
-        self, experiment_ids: list[str], offset: int, limit: int
-    ) -> list[LoggedModel]: ...
+        self, experiment_ids: list[str], offset: int, limit: int, name: str | None = None
+    ) -> list[LoggedModel]:
+        """Logged models of these experiments (named ``name``, if given), newest first."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -156,3 +164,64 @@ class BlobStore(Protocol):
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
+
+
+# importing from MLflow -------------------------------------------------------------------
+
+
+class MlflowSource(Protocol):
+    """A remote MLflow registry, read through its REST API (the import's source).
+
+    Records are MLflow's JSON objects as its API returns them.
+    """
+
+    @property
+    def url(self) -> str:
+        """Where the registry is, safe to store and show: no credentials, no query."""
+        ...
+
+    def models(self) -> Iterator[dict[str, Any]]: ...
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        """The model's versions, oldest first."""
+        ...
+
+    def run(self, run_id: str) -> dict[str, Any] | None: ...
+    def download_root(self, name: str, version: str) -> str:
+        """The artifact-proxy path holding a version's files."""
+        ...
+
+    def files(self, root: str) -> list[tuple[str, int]]:
+        """Every file under ``root``, as (path relative to root, size)."""
+        ...
+
+    def fetch(self, root: str, rel: str, dest: Path) -> tuple[str, int]:
+        """Download one file to ``dest``, hashing while streaming; (sha256, size)."""
+        ...
+
+
+class RegistryWriter(Protocol):
+    """The registry operations an import needs; every client transport provides them."""
+
+    def get_model(self, name: str) -> RegisteredModel: ...
+    def create_model(
+        self, name: str, description: str, tags: dict[str, str]
+    ) -> RegisteredModel: ...
+    def update_model(self, name: str, description: str) -> RegisteredModel: ...
+    def set_model_tag(self, name: str, key: str, value: str) -> None: ...
+    def search_versions(
+        self,
+        filter: str | None,
+        max_results: int,
+        page_token: str | None,
+        order_by: list[str] | None = None,
+    ) -> Page[ModelVersion]: ...
+    def create_version(self, name: str, spec: NewVersion, idempotency_key: str) -> ModelVersion: ...
+    def transition(
+        self, name: str, ref: str, stage: str, archive_existing: bool, comment: str
+    ) -> ModelVersion: ...
+    def set_alias(self, name: str, alias: str, ref: str) -> ModelVersion: ...
+    def start_run(self, spec: RunSpec) -> Run: ...
+    def log_metrics(self, run_id: str, metrics: list[Metric]) -> None: ...
+    def end_run(self, run_id: str, status: str) -> Run: ...
+    def missing_blobs(self, digests: Iterable[str]) -> set[str]: ...
+    def upload_blob(self, digest: str, stream: Readable, size: int) -> None: ...

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from modelyard.domain import names
 from modelyard.domain.entities import Page, Run, RunStatus
-from modelyard.domain.paging import decode_token, encode_token, page_size
 from modelyard.domain.tracking import DEFAULT_EXPERIMENT, DEFAULT_EXPERIMENT_ID, Experiment
 from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from modelyard.service.context import Context, record
+from modelyard.service.paging import paged
 from modelyard.service.ports import Repository
 from modelyard.service.runs import run_id
 
@@ -69,18 +69,27 @@ def experiment_of(ctx: Context, run: Run) -> Experiment:
         return Experiment("", run.experiment, run.started_at, run.user)
 
 
+def experiment_id_of(repo: Repository, run: Run) -> str:
+    """The id of a run's experiment inside the caller's unit of work; "" when unknown."""
+    if run.experiment == DEFAULT_EXPERIMENT:
+        return DEFAULT_EXPERIMENT_ID
+    try:
+        return repo.find_experiment(run.experiment).id
+    except NotFound:
+        return ""
+
+
 def search_experiments(
     ctx: Context, max_results: int | None = 100, page_token: str | None = None
 ) -> Page[Experiment]:
     """Every experiment, Default first, then by creation."""
-    limit = page_size(max_results)
-    query = f"experiments|{limit}"
-    offset = decode_token(page_token, query)
-    with ctx.uow(write=False) as uow:
-        stored = uow.repo.list_experiments(max(offset - 1, 0), limit + 1)
-    items = ([_default(ctx)] if offset == 0 else []) + stored
-    token = encode_token(offset + limit, query) if len(items) > limit else None
-    return Page(items[:limit], token)
+
+    def fetch(repo: Repository, offset: int, limit: int) -> list[Experiment]:
+        if offset == 0:  # Default is not stored: it takes the first place of the first page
+            return [_default(ctx), *repo.list_experiments(0, limit - 1)]
+        return repo.list_experiments(offset - 1, limit)
+
+    return paged(ctx, "experiments", max_results, page_token, fetch)
 
 
 def search_runs(
@@ -90,14 +99,12 @@ def search_runs(
     page_token: str | None = None,
 ) -> Page[Run]:
     """Runs of these experiments, newest first."""
-    limit = page_size(max_results)
-    query = f"runs|{','.join(sorted(experiment_ids))}|{limit}"
-    offset = decode_token(page_token, query)
-    with ctx.uow(write=False) as uow:
-        experiments = [_get(ctx, uow.repo, e).name for e in experiment_ids]
-        items = uow.repo.list_runs(experiments, offset, limit + 1)
-    token = encode_token(offset + limit, query) if len(items) > limit else None
-    return Page(items[:limit], token)
+
+    def fetch(repo: Repository, offset: int, limit: int) -> list[Run]:
+        experiments = [_get(ctx, repo, e).name for e in experiment_ids]
+        return repo.list_runs(experiments, offset, limit)
+
+    return paged(ctx, f"runs|{','.join(sorted(experiment_ids))}", max_results, page_token, fetch)
 
 
 def delete_run_tag(ctx: Context, rid: str, key: str) -> None:

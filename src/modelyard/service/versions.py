@@ -104,55 +104,75 @@ def _create_version_once(
     ctx: Context, name: str, spec: NewVersion, key: str | None, create_model: bool
 ) -> ModelVersion:
     with ctx.uow(write=True) as uow:
-        repo = uow.repo
-        model = _model_for_create(ctx, repo, name, create_model)
-        if spec.run_id is not None:
-            repo.get_run(spec.run_id)
-        request = _request_digest(spec)
-        if key is not None:
-            found = repo.find_idempotent(model.id, key)
-            if found is not None:
-                return _replay(repo, model, found, request)
-        number = repo.allocate_version(model.id)
-        now = ctx.clock()
-        version = ModelVersion(
-            model_id=model.id,
-            name=model.name,
-            version=number,
-            stage=Stage.NONE,
-            description=spec.description,
-            tags=spec.tags,
-            aliases=(),
-            manifest_digest=spec.manifest.digest,
-            manifest=spec.manifest,
-            run_id=spec.run_id,
-            flavor=spec.flavor,
-            flavor_metadata=spec.flavor_metadata,
-            signature=spec.signature,
-            requirements=spec.requirements,
-            python_version=spec.python_version,
-            source=spec.source,
-            created_at=now,
-            updated_at=now,
-            created_by=ctx.actor,
-        )
-        repo.add_version(version, (key, request) if key is not None else None)
-        record(
-            ctx,
-            repo,
-            "version.create",
-            model=model.name,
-            version=number,
-            after={
-                "manifest_digest": version.manifest_digest,
-                "run_id": spec.run_id,
-                "flavor": spec.flavor,
-                "tags": spec.tags,
-            },
-        )
-        created = repo.get_version(model.id, number)
+        model = _model_for_create(ctx, uow.repo, name, create_model)
+        created = insert_version(ctx, uow.repo, model, spec, key)
         uow.commit()
     return created
+
+
+def checked_version(ctx: Context, spec: NewVersion) -> NewVersion:
+    """``spec`` checked, and every blob it names stored with the declared size."""
+    spec = _check_spec(spec)
+    _check_blobs(ctx, spec.manifest)
+    return spec
+
+
+def insert_version(
+    ctx: Context, repo: Repository, model: RegisteredModel, spec: NewVersion, key: str | None
+) -> ModelVersion:
+    """Create a version (or replay the one ``key`` created) in the caller's unit of work;
+    ``spec`` has passed ``checked_version``."""
+    if spec.run_id is not None:
+        repo.get_run(spec.run_id)
+    request = _request_digest(spec)
+    if key is not None:
+        found = repo.find_idempotent(model.id, key)
+        if found is not None:
+            return _replay(repo, model, found, request)
+    number = repo.allocate_version(model.id)
+    version = _new_version(ctx, model, number, spec)
+    repo.add_version(version, (key, request) if key is not None else None)
+    record(
+        ctx,
+        repo,
+        "version.create",
+        model=model.name,
+        version=number,
+        after={
+            "manifest_digest": version.manifest_digest,
+            "run_id": spec.run_id,
+            "flavor": spec.flavor,
+            "tags": spec.tags,
+        },
+    )
+    return repo.get_version(model.id, number)
+
+
+def _new_version(
+    ctx: Context, model: RegisteredModel, number: int, spec: NewVersion
+) -> ModelVersion:
+    now = ctx.clock()
+    return ModelVersion(
+        model_id=model.id,
+        name=model.name,
+        version=number,
+        stage=Stage.NONE,
+        description=spec.description,
+        tags=spec.tags,
+        aliases=(),
+        manifest_digest=spec.manifest.digest,
+        manifest=spec.manifest,
+        run_id=spec.run_id,
+        flavor=spec.flavor,
+        flavor_metadata=spec.flavor_metadata,
+        signature=spec.signature,
+        requirements=spec.requirements,
+        python_version=spec.python_version,
+        source=spec.source,
+        created_at=now,
+        updated_at=now,
+        created_by=ctx.actor,
+    )
 
 
 def _model_for_create(

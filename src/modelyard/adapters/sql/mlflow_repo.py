@@ -103,15 +103,12 @@ class MlflowRepositoryMixin:
         self.conn.execute(update(_lm).where(_lm.c.id == model.id).values(**values))
 
     def list_logged_models(
-        self, experiment_ids: list[str], offset: int, limit: int
+        self, experiment_ids: list[str], offset: int, limit: int, name: str | None = None
     ) -> list[LoggedModel]:
-        q = (
-            select(_lm)
-            .where(_lm.c.experiment_id.in_(experiment_ids))
-            .order_by(_lm.c.created_at.desc(), _lm.c.id)
-            .offset(offset)
-            .limit(limit)
-        )
+        q = select(_lm).where(_lm.c.experiment_id.in_(experiment_ids))
+        if name is not None:
+            q = q.where(_lm.c.name == name)
+        q = q.order_by(_lm.c.created_at.desc(), _lm.c.id).offset(offset).limit(limit)
         return [_logged(r) for r in self.conn.execute(q)]
 
 

@@ -18,34 +18,13 @@ from modelyard.api.deps import context
 from modelyard.api.download import stream_blob
 from modelyard.api.mlflow.protocol import guarded
 from modelyard.api.streaming import BodyReader
-from modelyard.domain import names
-from modelyard.domain.digests import ManifestEntry, artifact_path
-from modelyard.errors import InvalidArgument, NotFound
-from modelyard.service import artifacts, versions
+from modelyard.domain.digests import artifact_path
+from modelyard.errors import InvalidArgument
+from modelyard.service import artifacts
 from modelyard.service.context import Context
 
 router = APIRouter(tags=["mlflow"])
 PREFIXES = ("/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts")
-
-
-def _version_file(ctx: Context, parts: list[str]) -> tuple[list[ManifestEntry], str]:
-    """A registered version's files and the path inside it, from modelyard-models/N/V/…."""
-    if len(parts) < 3:
-        raise NotFound("name a registered version: modelyard-models/<name>/<version>/…")
-    v = versions.get_version(ctx, parts[1], names.version_number(parts[2]))
-    return list(v.manifest.entries), "/".join(parts[3:])
-
-
-def _entry(ctx: Context, path: str) -> ManifestEntry:
-    parts = path.split("/")
-    if parts[0] == artifacts.RESERVED:
-        entries, sub = _version_file(ctx, parts)
-        for e in entries:
-            if e.path == sub:
-                return e
-        raise NotFound(f"artifact {path!r} does not exist")
-    rec = artifacts.get_artifact(ctx, path)
-    return ManifestEntry(path, rec.size, rec.sha256)
 
 
 async def download(request: Request) -> Response:
@@ -55,27 +34,23 @@ async def download(request: Request) -> Response:
     span = request.headers.get("range")
 
     def respond() -> Response:
-        entry = _entry(ctx, path)
+        entry = artifacts.artifact_entry(ctx, path)
         return stream_blob(ctx.blobs, entry.sha256, entry.size, span, repr(entry.path))
 
     return await anyio.to_thread.run_sync(respond)
 
 
 async def upload(request: Request) -> Response:
-    path = artifacts.writable_path(request.path_params["path"])  # before any byte is read
     ctx = context(request)
+    raw = request.path_params["path"]  # checked, with its owner, before any byte is read
+    path = await anyio.to_thread.run_sync(lambda: artifacts.check_writable(ctx, raw))
     reader = BodyReader(request.stream().__aiter__())
     await anyio.to_thread.run_sync(lambda: artifacts.put_artifact(ctx, path, reader))
     return JSONResponse({})
 
 
 def _listing(ctx: Context, prefix: str) -> list[dict[str, Any]]:
-    parts = prefix.split("/") if prefix else []
-    if parts and parts[0] == artifacts.RESERVED:
-        entries, sub = _version_file(ctx, parts)
-        found = artifacts.list_dir([(e.path, e.size) for e in entries], sub)
-    else:
-        found = artifacts.list_artifacts(ctx, prefix)
+    found = artifacts.list_artifacts(ctx, prefix)
     out = []
     for item in found:
         row: dict[str, Any] = {"path": item.name, "is_dir": item.is_dir}

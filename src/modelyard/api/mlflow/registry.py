@@ -9,26 +9,11 @@ from fastapi import APIRouter
 from modelyard.api.mlflow import render
 from modelyard.api.mlflow.protocol import Params, add
 from modelyard.api.mlflow.search import page_limit, translate_filter, translate_order
-from modelyard.api.mlflow.sources import new_version
 from modelyard.domain import names
-from modelyard.domain.entities import ModelVersion
-from modelyard.domain.stages import Stage, parse_stage
-from modelyard.errors import NotFound
-from modelyard.service import models, stages, versions
+from modelyard.service import models, sources, stages, versions
 from modelyard.service.context import Context
 
 router = APIRouter(tags=["mlflow"])
-
-
-def _latest(ctx: Context, name: str, wanted: list[str]) -> list[ModelVersion]:
-    chosen = [parse_stage(s) for s in wanted] if wanted else list(Stage)
-    out = []
-    for stage in dict.fromkeys(chosen):
-        try:
-            out.append(versions.get_version(ctx, name, stage.value))
-        except NotFound:
-            continue
-    return out
 
 
 def _number(p: Params) -> int:
@@ -44,8 +29,8 @@ def create_model(ctx: Context, p: Params) -> dict[str, Any]:
 
 
 def get_model(ctx: Context, p: Params) -> dict[str, Any]:
-    m = models.get_model(ctx, p.string("name"))
-    return {"registered_model": render.model(m, _latest(ctx, m.name, []))}
+    m, latest = models.latest_versions(ctx, p.string("name"))
+    return {"registered_model": render.model(m, latest)}
 
 
 def rename_model(ctx: Context, p: Params) -> dict[str, Any]:
@@ -79,8 +64,8 @@ def search_models(ctx: Context, p: Params) -> dict[str, Any]:
 
 
 def latest_versions(ctx: Context, p: Params) -> dict[str, Any]:
-    name = models.get_model(ctx, p.string("name")).name
-    return {"model_versions": [render.version(v) for v in _latest(ctx, name, p.strs("stages"))]}
+    _, latest = models.latest_versions(ctx, p.string("name"), p.strs("stages"))
+    return {"model_versions": [render.version(v) for v in latest]}
 
 
 def set_model_tag(ctx: Context, p: Params) -> dict[str, Any]:
@@ -114,16 +99,15 @@ def get_by_alias(ctx: Context, p: Params) -> dict[str, Any]:
 
 
 def create_version(ctx: Context, p: Params) -> dict[str, Any]:
-    name = names.model_name(p.string("name"))
-    spec = new_version(
-        ctx,
+    request = sources.SourceRequest(
         source=p.opt_str("source") or "",
         run_id=p.opt_str("run_id") or None,
         model_id=p.opt_str("model_id") or None,
+        run_link=p.opt_str("run_link") or "",
         description=p.opt_str("description") or "",
         tags=p.tags(),
     )
-    v = versions.create_version(ctx, name, spec, create_model=False)
+    v = sources.create_version_from_source(ctx, p.string("name"), request)
     return {"model_version": render.version(v)}
 
 

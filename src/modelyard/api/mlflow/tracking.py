@@ -10,20 +10,16 @@ from fastapi import APIRouter
 
 from modelyard.api.mlflow.protocol import Params, add
 from modelyard.api.mlflow.render import millis, tag_list
-from modelyard.domain.entities import Metric, Run, RunStatus
+from modelyard.domain.entities import Metric, Run
 from modelyard.domain.tracking import Experiment
 from modelyard.errors import InvalidArgument
 from modelyard.service import runs, tracking
 from modelyard.service.context import Context
+from modelyard.service.sources import run_root
 
 router = APIRouter(tags=["mlflow"])
 _GIT_COMMIT = "mlflow.source.git.commit"
 _HEX = re.compile(r"[0-9a-fA-F]{7,64}")
-
-
-def run_root(experiment_id: str, run_id: str) -> str:
-    """The artifact root of a run, relative to the artifact proxy."""
-    return f"{experiment_id or 'unknown'}/{run_id}/artifacts"
 
 
 def _experiment(e: Experiment) -> dict[str, Any]:
@@ -154,11 +150,10 @@ def _rid(p: Params) -> str:
 
 def update_run(ctx: Context, p: Params) -> dict[str, Any]:
     rid, status = _rid(p), p.opt_str("status")
-    run = runs.get_run(ctx, rid)
     if status and status not in ("RUNNING", "SCHEDULED"):
-        if run.status is not RunStatus.RUNNING and run.status.value == status:
-            return {"run_info": _info(ctx, run)}  # ended twice: MLflow accepts it
         run = runs.end_run(ctx, rid, status)
+    else:
+        run = runs.get_run(ctx, rid)
     return {"run_info": _info(ctx, run)}
 
 
@@ -185,16 +180,12 @@ def log_param(ctx: Context, p: Params) -> dict[str, Any]:
 
 
 def log_batch(ctx: Context, p: Params) -> dict[str, Any]:
-    rid = _rid(p)
-    params = p.tags("params")
-    if params:
-        runs.log_params(ctx, rid, dict(params))
-    metrics = [_to_metric(m) for m in p.items("metrics")]
-    if metrics:
-        runs.log_metrics(ctx, rid, metrics)
-    tags = p.tags()
-    if tags:
-        runs.set_run_tags(ctx, rid, tags)
+    change = runs.RunChange(
+        params=dict(p.tags("params")),
+        metrics=[_to_metric(m) for m in p.items("metrics")],
+        tags=p.tags(),
+    )
+    runs.update_run(ctx, _rid(p), change)
     return {}
 
 

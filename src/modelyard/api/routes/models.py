@@ -48,11 +48,7 @@ def get_model(name: str, ctx: Ctx) -> wire.ModelOut:
 @router.patch("/{name}", response_model=wire.ModelOut)
 def patch_model(name: str, body: wire.ModelPatch, ctx: Ctx) -> wire.ModelOut:
     """Change the description and/or rename the model (both audited)."""
-    model = models.get_model(ctx, name)
-    if body.description is not None:
-        model = models.update_model(ctx, model.name, body.description)
-    if body.name is not None:
-        model = models.rename_model(ctx, model.name, body.name)
+    model = models.update_model(ctx, name, body.description, new_name=body.name)
     return wire.model_out(model)
 
 

@@ -28,17 +28,15 @@ def get_run(run_id: str, ctx: Ctx) -> wire.RunOut:
 
 @router.patch("/{run_id}", response_model=wire.RunOut)
 def update_run(run_id: str, body: wire.RunPatch, ctx: Ctx) -> wire.RunOut:
-    """Append params, metrics, datasets or tags, or end the run (then it is frozen)."""
-    if body.params:
-        runs.log_params(ctx, run_id, dict(body.params))
-    if body.metrics:
-        runs.log_metrics(
-            ctx, run_id, [Metric(m.key, m.value, m.step, m.timestamp) for m in body.metrics]
-        )
-    for d in body.datasets or []:
-        runs.log_dataset(ctx, run_id, Dataset(d.name, d.digest, d.source, d.context))
-    if body.tags:
-        runs.set_run_tags(ctx, run_id, body.tags)
-    if body.status is not None:
-        return wire.run_out(runs.end_run(ctx, run_id, body.status))
-    return wire.run_out(runs.get_run(ctx, run_id))
+    """Append params, metrics, datasets or tags, or end the run (then it is frozen).
+
+    All of it applies or none: a bad metric leaves the params unwritten.
+    """
+    change = runs.RunChange(
+        params=dict(body.params or {}),
+        metrics=[Metric(m.key, m.value, m.step, m.timestamp) for m in body.metrics or []],
+        datasets=[Dataset(d.name, d.digest, d.source, d.context) for d in body.datasets or []],
+        tags=body.tags or {},
+        status=body.status,
+    )
+    return wire.run_out(runs.update_run(ctx, run_id, change))
