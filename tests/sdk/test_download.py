@@ -87,13 +87,14 @@ def test_download_of_corrupt_blob_raises_integrity_error(client: Client, tmp_pat
     mv = make_version(client, "Fraud", b"good bytes")
     path = blob_path(client, mv.manifest.entries[0].sha256)
     path.write_bytes(b"evil bytes")  # same size, different content
-    dest = tmp_path / "out"
+    parent = tmp_path / "downloads"
+    parent.mkdir()
 
     with pytest.raises(modelyard.IntegrityError) as err:
-        client.download("models:/Fraud/1", dest)
+        client.download("models:/Fraud/1", parent / "out")
 
     assert err.value.code == "DIGEST_MISMATCH"
-    assert list(dest.iterdir()) == []
+    assert list(parent.iterdir()) == []
 
 
 def test_load_model_of_corrupt_blob_raises_integrity_error(

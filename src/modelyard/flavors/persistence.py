@@ -10,7 +10,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from modelyard.errors import InvalidArgument
+from modelyard.domain.digests import Manifest
+from modelyard.errors import IntegrityError, InvalidArgument
 from modelyard.flavors import onnx_flavor, pyfunc_flavor, sklearn_flavor
 from modelyard.flavors.base import Flavor, Predictor
 from modelyard.flavors.descriptor import (
@@ -67,19 +68,32 @@ def save_model(
     return saved
 
 
-def load_model(directory: Path, *, allow_pickle: bool = False) -> Predictor:
+def load_model(
+    directory: Path, *, allow_pickle: bool = False, manifest: Manifest | None = None
+) -> Predictor:
     """Load the model saved in ``directory``.
 
     The descriptor's flavor selects a loader from a fixed table. Every file name it gives
     must stay inside ``directory`` (InvalidArgument otherwise). A skops file loads only if
     every type in it is a scikit-learn class or a numpy dtype/scalar type (UnsafeArtifact
     otherwise); a pickle loads only with ``allow_pickle=True`` (UnsafeArtifact otherwise).
-    The result has ``predict(X)``, ``flavor`` and ``raw`` (the underlying model or session).
+    With ``manifest`` (the verified files of a version), the descriptor and every file it
+    names must be manifest entries, checked before each is read, so a file that was not
+    verified is never read. The result has ``predict(X)``, ``flavor`` and ``raw``.
     """
+    listed = None if manifest is None else {e.path for e in manifest.entries}
+    _require_listed(listed, DESCRIPTOR, "descriptor")
     saved = read_descriptor(directory)
+    for name in saved.files:
+        _require_listed(listed, name, "descriptor files entry")
     root = directory.resolve()
     _check_model_file(root, saved)
     return FLAVORS[saved.flavor].load(root, saved.metadata, allow_pickle)
+
+
+def _require_listed(listed: set[str] | None, name: str, field: str) -> None:
+    if listed is not None and name not in listed:
+        raise IntegrityError(f"{field} {name!r} is not a file of the verified version")
 
 
 def _choose_flavor(model: Any, name: str | None) -> Flavor:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from modelyard.domain import names
 from modelyard.domain.digests import Manifest
 from modelyard.domain.entities import ModelVersion, NewVersion, Page, RegisteredModel
-from modelyard.domain.filters import VERSION_FIELDS, parse_filter
+from modelyard.domain.filters import VERSION_FIELDS, name_equals, parse_filter
 from modelyard.domain.ordering import VERSION_ORDER, version_order
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.domain.stages import Stage
@@ -217,8 +217,7 @@ def list_versions(
     ctx: Context, name: str, max_results: int | str | None = 100, page_token: str | None = None
 ) -> Page[ModelVersion]:
     model = get_model(ctx, name)
-    quoted = model.name.replace("'", "\\'")
-    return search_versions(ctx, f"name = '{quoted}'", max_results, page_token)
+    return search_versions(ctx, name_equals(model.name), max_results, page_token)
 
 
 def update_version(ctx: Context, name: str, ref: object, description: str) -> ModelVersion:
