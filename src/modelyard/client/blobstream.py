@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 
 import httpx
 
-from modelyard.domain.streams import CHUNK
 from modelyard.errors import ModelyardError, Unavailable
 
 # Opens the blob from a byte offset: a full GET at 0, a ranged GET after that.
@@ -24,18 +23,19 @@ class BlobStream:
         self.opener, self.attempts = opener, attempts
         self.offset = 0
         self.response = opener(0)
-        self.chunks: Iterator[bytes] = self.response.iter_bytes(CHUNK)
+        # Unsized: bytes are handed on as they arrive, so none are lost in a buffer on a cut.
+        self.chunks: Iterator[bytes] = self.response.iter_bytes()
         self.buffer = bytearray()
 
     def _resume(self) -> None:
         self.response.close()
         self.response = self.opener(self.offset)
-        if self.response.status_code != 206:
+        if self.offset and self.response.status_code != 206:
             self.response.close()
             raise ModelyardError(
                 f"the server ignored a Range request (HTTP {self.response.status_code})"
             )
-        self.chunks = self.response.iter_bytes(CHUNK)
+        self.chunks = self.response.iter_bytes()
 
     def _next(self) -> bytes:
         for _ in range(self.attempts):
