@@ -9,6 +9,7 @@ import pytest
 
 import modelyard
 from modelyard.client.client import Client
+from modelyard.client.runs import installed_packages
 from modelyard.domain.entities import RunStatus
 from tests.sdk.support import ACTOR, make_version
 
@@ -171,6 +172,29 @@ def test_end_run_twice_raises_conflict(client: Client) -> None:
         run.end("FAILED")
 
     assert client.get_run(run.id).status is RunStatus.FINISHED
+
+
+def test_end_inside_with_block_ends_the_run_once(client: Client) -> None:
+    with modelyard.start_run(client=client) as run:
+        run.end("KILLED")
+
+    got = client.get_run(run.id)
+    assert got.status is RunStatus.KILLED
+
+
+def test_end_inside_with_block_then_exception_propagates_it(client: Client) -> None:
+    with pytest.raises(RuntimeError), modelyard.start_run(client=client) as run:
+        run.end()
+        raise RuntimeError("after the end")
+
+    assert client.get_run(run.id).status is RunStatus.FINISHED
+
+
+def test_installed_packages_is_a_fresh_copy_each_call() -> None:
+    first = installed_packages()
+    first["scikit-learn"] = "tampered"
+
+    assert installed_packages()["scikit-learn"] != "tampered"
 
 
 def test_end_run_unknown_status_raises_invalid_argument(client: Client) -> None:
