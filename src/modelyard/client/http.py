@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from modelyard import wire
 from modelyard.client.blobstream import BlobStream, Opener
+from modelyard.client.exchange import (
+    as_is,
+    decode,
+    decode_page,
+    raise_for,
+    read_chunks,
+    request_body,
+    retryable,
+    rewinder,
+)
 from modelyard.config import Settings
 from modelyard.domain import names
 from modelyard.domain.entities import (
@@ -38,15 +48,13 @@ from modelyard.domain.entities import (
 from modelyard.domain.fsck import FsckReport
 from modelyard.domain.lineage import RunSpec, run_id
 from modelyard.domain.refs import parse_ref
-from modelyard.domain.streams import CHUNK, Readable
-from modelyard.errors import InvalidArgument, ModelyardError, Unavailable, error_for_code
+from modelyard.domain.streams import Readable
+from modelyard.errors import Unavailable
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 ATTEMPTS = 4
 JSON = {"Content-Type": "application/json"}
-# Raised before anything was sent, so even a non-idempotent request may be sent again.
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def _seg(value: str) -> str:
@@ -60,50 +68,6 @@ def _key(key: str) -> str:
 
 def _alias(alias: str) -> str:
     return quote(names.alias_name(alias), safe="")
-
-
-def _raise_for(response: httpx.Response) -> None:
-    if response.is_success:
-        return
-    try:
-        body = response.json()["error"]
-        err = error_for_code(str(body["code"]), str(body["message"]))
-    except (ValueError, KeyError, TypeError):
-        kind = Unavailable if response.status_code == 503 else ModelyardError
-        err = kind(f"HTTP {response.status_code}: {response.text[:200]}")
-    raise err
-
-
-def _request(build: Callable[[], M]) -> M:
-    """Build a request body; a value the contract refuses is the caller's InvalidArgument."""
-    try:
-        return build()
-    except ValidationError as exc:
-        errors = exc.errors()
-        where = ".".join(str(x) for x in errors[0]["loc"]) if errors else "request"
-        detail = errors[0]["msg"] if errors else "invalid"
-        raise InvalidArgument(f"{where}: {detail}") from None
-
-
-def _decode(shape: type[M], response: httpx.Response, convert: Callable[[M], T]) -> T:
-    """Parse a response; one that breaks the contract is the server's fault, not the caller's.
-
-    An IntegrityError (a manifest digest that does not match its files) passes through.
-    """
-    try:
-        return convert(shape.model_validate_json(response.content))
-    except (ValueError, InvalidArgument) as exc:
-        raise ModelyardError(f"malformed response from server: {str(exc)[:300]}") from None
-
-
-def _same(value: M) -> M:
-    return value
-
-
-def _retryable(exc: BaseException, safe: bool) -> bool:
-    if isinstance(exc, _NEVER_SENT):
-        return True
-    return safe and isinstance(exc, httpx.TransportError | Unavailable)
 
 
 class HttpTransport:
@@ -135,13 +99,13 @@ class HttpTransport:
             if stream and not response.is_success:
                 response.read()
                 response.close()
-            _raise_for(response)
+            raise_for(response)
             return response
 
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=wait_random_exponential(multiplier=0.2, max=5.0),
-            retry=retry_if_exception(lambda exc: _retryable(exc, safe)),
+            retry=retry_if_exception(lambda exc: retryable(exc, safe)),
             sleep=self._sleep,
             reraise=True,
         )
@@ -153,7 +117,7 @@ class HttpTransport:
     def _get(self, shape: type[M], url: str, convert: Callable[[M], T], **params: Any) -> T:
         clean = {k: v for k, v in params.items() if v is not None}
         response = self._send(lambda: self.http.build_request("GET", url, params=clean), safe=True)
-        return _decode(shape, response, convert)
+        return decode(shape, response, convert)
 
     def _write(
         self, method: str, url: str, body: BaseModel | None, key: str | None = None
@@ -171,7 +135,7 @@ class HttpTransport:
     def _call(
         self, shape: type[M], convert: Callable[[M], T], method: str, url: str, body: BaseModel
     ) -> T:
-        return _decode(shape, self._write(method, url, body), convert)
+        return decode(shape, self._write(method, url, body), convert)
 
     def _m(self, name: str) -> str:
         return f"/api/v1/models/{_seg(names.model_name(name))}"
@@ -181,7 +145,7 @@ class HttpTransport:
 
     # models --------------------------------------------------------------------------
     def create_model(self, name: str, description: str, tags: dict[str, str]) -> RegisteredModel:
-        body = _request(lambda: wire.ModelCreate(name=name, description=description, tags=tags))
+        body = request_body(lambda: wire.ModelCreate(name=name, description=description, tags=tags))
         return self._call(wire.ModelOut, wire.model_to_domain, "POST", "/api/v1/models", body)
 
     def get_model(self, name: str) -> RegisteredModel:
@@ -197,27 +161,27 @@ class HttpTransport:
         out = self._get(
             wire.ModelList,
             "/api/v1/models",
-            _same,
+            as_is,
             filter=filter,
             max_results=max_results,
             page_token=page_token,
             order_by=order_by or None,
         )
-        return _decode_page(out.models, wire.model_to_domain, out.next_page_token)
+        return decode_page(out.models, wire.model_to_domain, out.next_page_token)
 
     def rename_model(self, name: str, new_name: str) -> RegisteredModel:
-        body = _request(lambda: wire.ModelPatch(name=new_name))
+        body = request_body(lambda: wire.ModelPatch(name=new_name))
         return self._call(wire.ModelOut, wire.model_to_domain, "PATCH", self._m(name), body)
 
     def update_model(self, name: str, description: str) -> RegisteredModel:
-        body = _request(lambda: wire.ModelPatch(description=description))
+        body = request_body(lambda: wire.ModelPatch(description=description))
         return self._call(wire.ModelOut, wire.model_to_domain, "PATCH", self._m(name), body)
 
     def delete_model(self, name: str) -> None:
         self._write("DELETE", self._m(name), None)
 
     def set_model_tag(self, name: str, key: str, value: str) -> None:
-        body = _request(lambda: wire.TagIn(value=value))
+        body = request_body(lambda: wire.TagIn(value=value))
         self._write("PUT", f"{self._m(name)}/tags/{_key(key)}", body)
 
     def delete_model_tag(self, name: str, key: str) -> None:
@@ -225,9 +189,9 @@ class HttpTransport:
 
     # versions ------------------------------------------------------------------------
     def create_version(self, name: str, spec: NewVersion, idempotency_key: str) -> ModelVersion:
-        body = _request(lambda: wire.version_create(spec))
+        body = request_body(lambda: wire.version_create(spec))
         response = self._write("POST", f"{self._m(name)}/versions", body, idempotency_key)
-        return _decode(wire.VersionOut, response, wire.version_to_domain)
+        return decode(wire.VersionOut, response, wire.version_to_domain)
 
     def get_version(self, name: str, ref: str) -> ModelVersion:
         return self._get(wire.VersionOut, self._v(name, ref), wire.version_to_domain)
@@ -242,16 +206,16 @@ class HttpTransport:
         out = self._get(
             wire.VersionList,
             "/api/v1/versions",
-            _same,
+            as_is,
             filter=filter,
             max_results=max_results,
             page_token=page_token,
             order_by=order_by or None,
         )
-        return _decode_page(out.versions, wire.version_to_domain, out.next_page_token)
+        return decode_page(out.versions, wire.version_to_domain, out.next_page_token)
 
     def update_version(self, name: str, ref: str, description: str) -> ModelVersion:
-        body = _request(lambda: wire.VersionPatch(description=description))
+        body = request_body(lambda: wire.VersionPatch(description=description))
         return self._call(
             wire.VersionOut, wire.version_to_domain, "PATCH", self._v(name, ref), body
         )
@@ -260,7 +224,7 @@ class HttpTransport:
         self._write("DELETE", self._v(name, ref), None)
 
     def set_version_tag(self, name: str, ref: str, key: str, value: str) -> None:
-        body = _request(lambda: wire.TagIn(value=value))
+        body = request_body(lambda: wire.TagIn(value=value))
         self._write("PUT", f"{self._v(name, ref)}/tags/{_key(key)}", body)
 
     def delete_version_tag(self, name: str, ref: str, key: str) -> None:
@@ -270,7 +234,7 @@ class HttpTransport:
     def transition(
         self, name: str, ref: str, stage: str, archive_existing: bool, comment: str
     ) -> ModelVersion:
-        body = _request(
+        body = request_body(
             lambda: wire.TransitionIn(
                 stage=stage, archive_existing=archive_existing, comment=comment
             )
@@ -279,7 +243,7 @@ class HttpTransport:
         return self._call(wire.VersionOut, wire.version_to_domain, "POST", url, body)
 
     def rollback(self, name: str, comment: str) -> ModelVersion:
-        body = _request(lambda: wire.RollbackIn(comment=comment))
+        body = request_body(lambda: wire.RollbackIn(comment=comment))
         url = f"{self._m(name)}/rollback"
         return self._call(wire.VersionOut, wire.version_to_domain, "POST", url, body)
 
@@ -290,7 +254,7 @@ class HttpTransport:
         )
 
     def set_alias(self, name: str, alias: str, ref: str) -> ModelVersion:
-        body = _request(lambda: wire.AliasIn(version=ref))
+        body = request_body(lambda: wire.AliasIn(version=ref))
         url = f"{self._m(name)}/aliases/{_alias(alias)}"
         return self._call(wire.VersionOut, wire.version_to_domain, "PUT", url, body)
 
@@ -303,17 +267,17 @@ class HttpTransport:
         out = self._get(
             wire.AuditList,
             "/api/v1/audit",
-            _same,
+            as_is,
             model=model,
             since=since.isoformat() if since else None,
             max_results=max_results,
             page_token=page_token,
         )
-        return _decode_page(out.events, wire.event_to_domain, out.next_page_token)
+        return decode_page(out.events, wire.event_to_domain, out.next_page_token)
 
     # runs ----------------------------------------------------------------------------
     def start_run(self, spec: RunSpec) -> Run:
-        body = _request(lambda: wire.RunCreate(**spec.__dict__))
+        body = request_body(lambda: wire.RunCreate(**spec.__dict__))
         return self._call(wire.RunOut, wire.run_to_domain, "POST", "/api/v1/runs", body)
 
     def get_run(self, rid: str) -> Run:
@@ -321,7 +285,7 @@ class HttpTransport:
 
     def _patch_run(self, rid: str, build: Callable[[], wire.RunPatch]) -> Run:
         url = f"/api/v1/runs/{run_id(rid)}"
-        return self._call(wire.RunOut, wire.run_to_domain, "PATCH", url, _request(build))
+        return self._call(wire.RunOut, wire.run_to_domain, "PATCH", url, request_body(build))
 
     def log_params(self, rid: str, params: dict[str, object]) -> None:
         self._patch_run(rid, lambda: wire.RunPatch(params={k: str(v) for k, v in params.items()}))
@@ -340,7 +304,7 @@ class HttpTransport:
 
     # blobs ---------------------------------------------------------------------------
     def missing_blobs(self, digests: Iterable[str]) -> set[str]:
-        body = _request(lambda: wire.MissingIn(digests=sorted(set(digests))))
+        body = request_body(lambda: wire.MissingIn(digests=sorted(set(digests))))
         content = body.model_dump_json()
 
         def build() -> httpx.Request:
@@ -349,17 +313,17 @@ class HttpTransport:
 
         # A question, not a write: asking twice is harmless.
         response = self._send(build, safe=True)
-        return _decode(wire.MissingOut, response, lambda out: set(out.missing))
+        return decode(wire.MissingOut, response, lambda out: set(out.missing))
 
     def upload_blob(self, digest: str, stream: Readable, size: int) -> None:
-        rewind = _rewinder(stream)
+        rewind = rewinder(stream)
         headers = {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
 
         def build() -> httpx.Request:
             if rewind is not None:
                 rewind()
             url = f"/api/v1/blobs/sha256:{digest}"
-            return self.http.build_request("PUT", url, content=_chunks(stream), headers=headers)
+            return self.http.build_request("PUT", url, content=read_chunks(stream), headers=headers)
 
         # Content-addressed, so sending it twice stores the same bytes once.
         self._send(build, safe=rewind is not None)
@@ -377,31 +341,7 @@ class HttpTransport:
         return BlobStream(resume, self.attempts)
 
     def fsck(self) -> FsckReport:
-        return _decode(wire.FsckOut, self._write("POST", "/api/v1/fsck", None), wire.fsck_to_domain)
+        return decode(wire.FsckOut, self._write("POST", "/api/v1/fsck", None), wire.fsck_to_domain)
 
     def close(self) -> None:
         self.http.close()
-
-
-def _decode_page(items: list[M], convert: Callable[[M], T], token: str | None) -> Page[T]:
-    try:
-        return Page([convert(item) for item in items], token)
-    except (ValueError, InvalidArgument) as exc:
-        raise ModelyardError(f"malformed response from server: {str(exc)[:300]}") from None
-
-
-def _chunks(stream: Readable) -> Iterator[bytes]:
-    while chunk := stream.read(CHUNK):
-        yield chunk
-
-
-def _rewinder(stream: Readable) -> Callable[[], None] | None:
-    """A way back to the stream's current position, or None if it cannot seek."""
-    seek, tell = getattr(stream, "seek", None), getattr(stream, "tell", None)
-    if seek is None or tell is None:
-        return None
-    try:
-        start = tell()
-    except OSError:
-        return None
-    return lambda: seek(start)
