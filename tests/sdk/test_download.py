@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +13,13 @@ from sklearn.ensemble import RandomForestClassifier
 import modelyard
 from modelyard.client.artifacts import build_manifest
 from modelyard.client.client import Client
+from modelyard.client.transport import Transport
 from modelyard.domain.digests import Manifest
 from modelyard.domain.entities import NewVersion
+from modelyard.domain.streams import ReadStream
 from modelyard.flavors import DESCRIPTOR, save_model
 from modelyard.flavors import load_model as load_flavor
-from tests.sdk.support import counting_client, make_version, manifest_of
+from tests.sdk.support import CountingTransport, counting_client, make_version, manifest_of
 
 FILES = {"model.bin": b"weights" * 1000, "conf/params.json": b'{"depth": 3}', "README": b""}
 
@@ -275,3 +278,29 @@ def test_flavor_load_with_full_manifest_predicts(
     loaded = load_flavor(saved_dir, manifest=build_manifest(saved_dir))
 
     assert np.array_equal(loaded.predict(X), model.predict(X))
+
+
+class RacingTransport(CountingTransport):
+    """Another download of the same version completes while this one is in flight."""
+
+    def __init__(self, inner: Transport, rival: Client, uri: str) -> None:
+        super().__init__(inner)
+        self.rival, self.uri = rival, uri
+        self.rival_inode = 0
+
+    def open_blob(self, digest: str) -> ReadStream:
+        if not self.opened:
+            self.rival_inode = os.stat(self.rival.download(self.uri)).st_ino
+        return super().open_blob(digest)
+
+
+def test_download_beaten_by_a_concurrent_download_keeps_its_entry(client: Client) -> None:
+    client.create_version("Fraud", NewVersion(manifest=manifest_of(client, FILES)))
+    racing = RacingTransport(client.transport, client, "models:/Fraud/1")
+    slow = Client(transport=racing, settings=client.settings)  # type: ignore[arg-type]
+
+    root = slow.download("models:/Fraud/1")
+
+    assert files_under(root) == FILES
+    assert os.stat(root).st_ino == racing.rival_inode  # not swapped under the rival's feet
+    assert [p.name for p in root.parent.iterdir()] == [root.name]

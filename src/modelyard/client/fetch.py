@@ -203,7 +203,7 @@ def fetch_cached(
     fresh = _fresh_dir(versions, ".part-", 0o700)
     try:
         _materialise(transport, manifest, fresh, entry_dir if existing else None, progress)
-        ours = _swap_in(fresh, entry_dir, versions)
+        ours = _swap_in(fresh, entry_dir, versions, replace=existing)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
     if not ours and not _usable(entry_dir, manifest):
@@ -211,9 +211,13 @@ def fetch_cached(
     return entry_dir
 
 
-def _swap_in(fresh: Path, entry_dir: Path, versions: Path) -> bool:
-    """Rename the new entry into place (a stale one moved aside first); False if beaten to it."""
-    if os.path.lexists(entry_dir):
+def _swap_in(fresh: Path, entry_dir: Path, versions: Path, *, replace: bool) -> bool:
+    """Rename the new entry into place; False if another process put one there first.
+
+    Only a damaged entry found at the start (``replace``) is moved aside: an entry another
+    process completed meanwhile is left alone, as something may be loading from it.
+    """
+    if replace and os.path.lexists(entry_dir):
         stale = versions / f".stale-{secrets.token_hex(8)}"
         os.rename(entry_dir, stale)
         shutil.rmtree(stale, ignore_errors=True)
