@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from modelyard.domain.jsonvalues import finite_json
+from modelyard.errors import InvalidArgument
 
 # The service accepts this many characters, and the columns hold them.
 MAX_PYTHON_VERSION = 64
@@ -29,22 +31,11 @@ class TagIn(Strict):
 
 
 def finite(value: Any) -> Any:
-    """Refuse NaN and ±Infinity anywhere inside a JSON value.
-
-    Python's json module reads them, but they are not JSON: PostgreSQL's ``json`` type
-    refuses them and responses are rendered with ``allow_nan=False``, so a value holding one
-    could be stored but never read back.
-    """
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError("NaN and Infinity are not JSON values")
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple):
-            pending.extend(item)
-    return value
+    """Refuse NaN and ±Infinity anywhere inside a JSON value (a 400, not a 500 later)."""
+    try:
+        return finite_json(value, "value")
+    except InvalidArgument as exc:
+        raise ValueError(exc.message) from None
 
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(finite)]
