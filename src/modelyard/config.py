@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pydantic import PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path("modelyard")
+DEFAULT_MAX_BLOB_BYTES = 64 * 1024**3
 
 
 class Settings(BaseSettings):
@@ -20,6 +22,7 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None  # for S3-compatible stores other than AWS
     cache_dir: Path | None = None
     user: str | None = None
+    max_blob_bytes: PositiveInt = DEFAULT_MAX_BLOB_BYTES  # server: larger uploads are refused (413)
 
     def db_url(self) -> str:
         return self.db or f"sqlite:///{(self.home / 'registry.db').resolve()}"

@@ -79,6 +79,20 @@ class UnsafeArtifact(PermissionDenied):
     http_status = 403
 
 
+class CrossSiteRequest(PermissionDenied):
+    """A state-changing request a browser could have sent from another site: refused."""
+
+    code = "CROSS_SITE_REQUEST"
+    http_status = 403
+
+
+class UntrustedHost(InvalidArgument):
+    """The request names a host this server does not answer for (DNS rebinding)."""
+
+    code = "UNTRUSTED_HOST"
+    http_status = 400
+
+
 class MethodNotAllowed(InvalidArgument):
     """The resource exists but does not support this HTTP method."""
 
@@ -91,6 +105,13 @@ class PayloadTooLarge(InvalidArgument):
 
     code = "PAYLOAD_TOO_LARGE"
     http_status = 413
+
+
+class RangeNotSatisfiable(InvalidArgument):
+    """A byte range that lies outside the object."""
+
+    code = "RANGE_NOT_SATISFIABLE"
+    http_status = 416
 
 
 class Unavailable(ModelyardError):

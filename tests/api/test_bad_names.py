@@ -115,7 +115,7 @@ def name_requests(name: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("PUT", f"{base}/tags/team", {"json": {"value": "risk"}}),
         ("PUT", f"{base}/aliases/champion", {"json": {"version": 1}}),
         ("POST", f"{base}/versions/1/transition", {"json": {"stage": "Production"}}),
-        ("POST", f"{base}/rollback", {}),
+        ("POST", f"{base}/rollback", {"json": {}}),
         ("GET", f"{base}/history", {}),
     ]
 

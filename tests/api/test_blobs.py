@@ -135,10 +135,6 @@ def test_get_blob_range_past_the_end_returns_416(server: Server) -> None:
         "bytes=10-20",
         "bytes=100-",
         "bytes=-0",
-        "bytes=5-2",
-        "bytes=0-1,3-4",
-        "items=0-1",
-        "bytes=abc",
     ):
         response = server.http.get(f"/api/v1/blobs/sha256:{digest}", headers={"Range": spec})
         assert_error(response, 416, "RANGE_NOT_SATISFIABLE")

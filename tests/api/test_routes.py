@@ -203,7 +203,7 @@ def test_rollback_returns_200_with_restored_version(server: Server) -> None:
 def test_rollback_without_previous_returns_409_conflict(server: Server) -> None:
     seeded(server)
 
-    assert_error(server.http.post("/api/v1/models/Fraud/rollback"), 409, "CONFLICT")
+    assert_error(server.http.post("/api/v1/models/Fraud/rollback", json={}), 409, "CONFLICT")
 
 
 def test_put_alias_returns_200_and_delete_returns_204(server: Server) -> None:

@@ -233,7 +233,11 @@ def test_errors_are_mlflow_json(url: str) -> None:
     r = httpx.get(f"{url}/api/2.0/mlflow/registered-models/get", params={"name": "Nope"})
     assert r.status_code == 404
     assert r.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
-    r = httpx.post(f"{url}/ajax-api/2.0/mlflow/registered-models/create", content=b"{not json")
+    r = httpx.post(
+        f"{url}/ajax-api/2.0/mlflow/registered-models/create",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
     r = httpx.get(f"{url}/api/2.0/mlflow/no-such-endpoint")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from starlette.middleware.trustedhost import TrustedHostMiddleware
+from fastapi import APIRouter, FastAPI
+from starlette.middleware import Middleware
 
 from modelyard.api import errors
+from modelyard.api.edge import EdgeGuard
 from modelyard.api.limits import BodyLimit
 from modelyard.api.metrics import Metrics, Observe
 from modelyard.api.mlflow import artifacts as mlflow_artifacts
@@ -18,7 +19,35 @@ from modelyard.api.mlflow import server as mlflow_server
 from modelyard.api.mlflow import tracking as mlflow_tracking
 from modelyard.api.routes import admin, audit, blobs, health, models, runs, versions
 from modelyard.bootstrap import Registry, build
-from modelyard.config import Settings
+from modelyard.config import DEFAULT_MAX_BLOB_BYTES, Settings
+
+ROUTERS: tuple[APIRouter, ...] = (
+    models.router,
+    versions.router,
+    blobs.router,
+    runs.router,
+    audit.router,
+    health.router,
+    admin.router,
+    mlflow_registry.router,
+    mlflow_server.router,
+    mlflow_tracking.router,
+    mlflow_artifacts.router,
+    mlflow_logged_models.router,
+    mlflow_server.fallback,  # last: MLflow's 404 for what modelyard lacks
+)
+
+
+def middleware(
+    metrics: Metrics, allowed_hosts: list[str] | None, max_blob_bytes: int
+) -> list[Middleware]:
+    """Outermost first. Observe wraps everything, so every refusal gets a request id and is
+    counted; the edge guard refuses before any body is read; limits cap what is read."""
+    return [
+        Middleware(Observe, metrics=metrics),
+        Middleware(EdgeGuard, allowed_hosts=allowed_hosts),
+        Middleware(BodyLimit, blob_limit=max_blob_bytes),
+    ]
 
 
 def create_app(
@@ -28,44 +57,28 @@ def create_app(
     allowed_hosts: list[str] | None = None,
 ) -> FastAPI:
     """Build the server. Pass ``registry`` to share an open store (tests, embedding)."""
-    owned = registry is None
+    if settings is None and registry is None:
+        settings = Settings()
+    max_blob = settings.max_blob_bytes if settings else DEFAULT_MAX_BLOB_BYTES
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.registry is None:
             app.state.registry = build(settings or Settings())
         yield
-        if owned:
+        if registry is None:
             app.state.registry.close()
 
+    metrics = Metrics()
     app = FastAPI(
         title="modelyard",
         version="1",
         description="A self-hosted ML model registry: immutable, verified, audited versions.",
         lifespan=lifespan,
+        middleware=middleware(metrics, allowed_hosts, max_blob),
     )
-    app.state.registry = registry
-    app.state.metrics = Metrics()
+    app.state.registry, app.state.metrics = registry, metrics
     errors.install(app)
-    for router in (
-        models.router,
-        versions.router,
-        blobs.router,
-        runs.router,
-        audit.router,
-        health.router,
-        admin.router,
-        mlflow_registry.router,
-        mlflow_server.router,
-        mlflow_tracking.router,
-        mlflow_artifacts.router,
-        mlflow_logged_models.router,
-        mlflow_server.fallback,  # last: MLflow's 404 for what modelyard lacks
-    ):
+    for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(BodyLimit)
-    # outermost: 413s get a request id and are counted
-    app.add_middleware(Observe, metrics=app.state.metrics)
-    if allowed_hosts:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,11 +36,15 @@ def _doc(text: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _doc("Invalid argument: a bad name, version, stage, filter, path or body"),
+    400: _doc(
+        "Invalid argument: a bad name, version, stage, filter, path or body "
+        "(INVALID_ARGUMENT), or a Host this server does not answer for (UNTRUSTED_HOST)"
+    ),
+    403: _doc("A state-changing request a browser could have forged (CROSS_SITE_REQUEST)"),
     404: _doc("The model, version, alias, run or blob does not exist"),
     409: _doc("Already exists, or conflicts with the current state"),
-    413: _doc("Request body too large"),
-    416: _doc("Range not satisfiable"),
+    413: _doc("Request body or blob too large (PAYLOAD_TOO_LARGE)"),
+    416: _doc("The Range starts past the end of the blob (RANGE_NOT_SATISFIABLE)"),
     422: _doc("Bytes do not match their declared digest"),
     500: _doc("Internal error (a bug; the body names the request id)"),
     503: _doc("A backing service is unavailable; retry"),
@@ -48,6 +53,25 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _stack(exc: BaseException) -> str:
+    """Each exception's frames and type, oldest first: no messages, no local values."""
+    parts: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(parts) < 8:
+        kind = type(current)
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"{frames}{kind.__module__}.{kind.__qualname__}")
+        suppressed = current.__suppress_context__
+        current = current.__cause__ or (None if suppressed else current.__context__)
+    return "\n(which led to)\n".join(reversed(parts))
+
+
+def log_unexpected(logger: logging.Logger, request_id: str, exc: BaseException) -> None:
+    """Log a bug with its request id and stack, but not its message: driver messages carry
+    SQL parameters and constraint details, which are user data."""
+    logger.error("unhandled %s on request %s\n%s", type(exc).__name__, request_id, _stack(exc))
 
 
 def _describe(exc: RequestValidationError) -> str:
@@ -81,5 +105,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         rid = getattr(request.state, "request_id", "-")
-        log.error("unhandled error on request %s: %s", rid, type(exc).__name__, exc_info=exc)
+        log_unexpected(log, rid, exc)
         return error_response(500, "INTERNAL_ERROR", f"internal error (request {rid})")

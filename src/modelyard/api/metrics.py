@@ -10,7 +10,10 @@ import uuid
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modelyard.api.errors import error_response, log_unexpected
+
 log = logging.getLogger("modelyard.access")
+log_errors = logging.getLogger("modelyard.api")
 
 
 class Metrics:
@@ -55,17 +58,25 @@ class Observe:
             return
         rid = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = rid
-        start, status = time.perf_counter(), 500
+        start, status, started = time.perf_counter(), 500, False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Logged here, once, without its message; re-raised, the server would log it again
+            # with the message (SQL parameters included). A response already under way is cut
+            # short by the server all the same, so the client never takes it for a whole one.
+            log_unexpected(log_errors, rid, exc)
+            if not started:
+                body = error_response(500, "INTERNAL_ERROR", f"internal error (request {rid})")
+                await body(scope, receive, send_with_id)
         finally:
             self._record(scope, rid, status, time.perf_counter() - start)
 

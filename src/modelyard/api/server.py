@@ -16,7 +16,7 @@ from modelyard.api.app import create_app
 from modelyard.config import Settings
 from modelyard.errors import InvalidArgument
 
-LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 
 def is_loopback(host: str) -> bool:
@@ -43,10 +43,14 @@ def app_from_env() -> FastAPI:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     host = os.environ.get("MODELYARD_BIND_HOST", "127.0.0.1")
     port = os.environ.get("MODELYARD_BIND_PORT", "")
-    allowed = None
-    if is_loopback(host):
-        allowed = [*LOOPBACK_HOSTS, *(f"{h}:{port}" for h in LOOPBACK_HOSTS if port)]
-    return create_app(settings, allowed_hosts=allowed)
+    return create_app(settings, allowed_hosts=loopback_hosts(port) if is_loopback(host) else None)
+
+
+def loopback_hosts(port: str) -> list[str]:
+    """The Host values a loopback server answers to: its loopback names with its own port
+    (without one only on port 80, the default), never a name a rebinding DNS could point here."""
+    bare = list(LOOPBACK_HOSTS) if port in ("", "80") else []
+    return [*bare, *(f"{h}:{port}" for h in LOOPBACK_HOSTS if port)]
 
 
 def _listen(host: str, port: int) -> socket.socket:

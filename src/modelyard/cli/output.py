@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -24,8 +23,11 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-# C0/C1 controls (ESC starts every terminal escape), DEL, bidi overrides, zero-width marks.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+from modelyard.domain.names import FORBIDDEN_TEXT
+
+# The characters names may not hold are the ones a terminal must not receive raw either
+# (ESC starts every terminal escape; bidi overrides and zero-width marks hide text).
+_UNSAFE = FORBIDDEN_TEXT
 NONE = "—"
 
 

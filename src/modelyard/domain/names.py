@@ -16,7 +16,7 @@ MAX_VERSION = 2**31 - 1
 RESERVED_ALIASES = frozenset({"latest", "none", "staging", "production", "archived"})
 _VERSION_LIKE = re.compile(r"v?[0-9]+", re.IGNORECASE)
 # C0/C1 controls except tab and newline, plus bidi overrides and zero-width characters.
-_FORBIDDEN_TEXT = re.compile(
+FORBIDDEN_TEXT = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 
@@ -78,7 +78,7 @@ def text(value: object, what: str, limit: int) -> str:
         raise InvalidArgument(f"{what} must be a string")
     if len(value) > limit:
         raise InvalidArgument(f"{what} is longer than {limit} characters")
-    if _FORBIDDEN_TEXT.search(value):
+    if FORBIDDEN_TEXT.search(value):
         raise InvalidArgument(f"{what} contains control or invisible formatting characters")
     return value
 

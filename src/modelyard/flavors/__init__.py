@@ -2,8 +2,9 @@
 
 A saved model is a directory holding the model file(s) and a descriptor,
 ``modelyard-model.json``. Loading never runs code the artifact chooses unless the caller
-opts in: skops files load only scikit-learn classes and numpy types, pickles need
-``allow_pickle=True``, and every file name must stay inside the directory.
+opts in: skops files load only the listed scikit-learn estimators (each checked
+structurally) and builtin/numpy data, or types the caller names in ``trusted_types``; pickles
+need ``allow_pickle=True``; and every file name must stay inside the directory.
 """
 
 from modelyard.flavors.base import Predictor

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from modelyard.errors import InvalidArgument
-from modelyard.flavors.base import Flavor, Predictor, Written, pinned
+from modelyard.flavors.base import Flavor, LoadPolicy, Predictor, Written, pinned
 from modelyard.flavors.paths import read_contained, write_atomic
 
 ONNX_FILE = "model.onnx"
@@ -66,8 +66,8 @@ def save(model: Any, directory: Path, serialization: str) -> Written:
     return Written((ONNX_FILE,), metadata, pinned("onnx", "onnxruntime", "numpy"))
 
 
-def load(directory: Path, metadata: Mapping[str, Any], allow_pickle: bool) -> Predictor:
-    del allow_pickle  # ONNX is data, not code
+def load(directory: Path, metadata: Mapping[str, Any], policy: LoadPolicy) -> Predictor:
+    del policy  # ONNX is data, not code
     form = metadata.get("format")
     if form != "onnx":
         raise InvalidArgument(f"onnx format must be 'onnx', got {form!r}")

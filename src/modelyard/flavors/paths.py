@@ -1,8 +1,9 @@
 """File names inside a saved model directory: validation, containment, safe reads and writes.
 
-Every name that comes from a descriptor is untrusted. It must be a plain relative POSIX path,
-it must resolve (symlinks included) inside the model directory, and it is opened without
-following a final symlink, so a swap between the check and the read cannot escape either.
+Every name that comes from a descriptor is untrusted. It must be a valid artifact path (the
+one grammar, ``modelyard.domain.digests.artifact_path``), it must resolve (symlinks
+included) inside the model directory, and it is opened without following a final symlink,
+so a swap between the check and the read cannot escape either.
 """
 
 from __future__ import annotations
@@ -12,32 +13,24 @@ import stat
 import tempfile
 from pathlib import Path
 
+from modelyard.domain.digests import artifact_path
 from modelyard.errors import InvalidArgument, NotFound
 
-MAX_NAME_LENGTH = 1024
+# The one flavor-specific rule on top of the artifact grammar: a file system refuses longer
+# path components, so a name the registry accepts could otherwise fail only when written.
 MAX_PART_LENGTH = 255
 
 
 def check_relative_name(name: object, *, field: str) -> str:
-    """Return ``name`` if it is a plain relative POSIX path; raise InvalidArgument otherwise."""
-    if not isinstance(name, str) or not name:
-        raise InvalidArgument(f"{field} must be a non-empty string, got {name!r}")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidArgument(f"{field} is longer than {MAX_NAME_LENGTH} characters")
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in name):
-        raise InvalidArgument(f"{field} is not valid Unicode (a lone surrogate): {name!r}")
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
-        raise InvalidArgument(f"{field} contains a control character: {name!r}")
-    if "\\" in name or ":" in name:
-        raise InvalidArgument(f"{field} must use '/' only and no drive or stream: {name!r}")
-    if name.startswith("/"):
-        raise InvalidArgument(f"{field} must be relative, got {name!r}")
-    for part in name.split("/"):
-        if part in ("", ".", ".."):
-            raise InvalidArgument(f"{field} must not contain empty, '.' or '..' parts: {name!r}")
-        if len(part) > MAX_PART_LENGTH:
-            raise InvalidArgument(f"{field} has a part longer than {MAX_PART_LENGTH}: {name!r}")
-    return name
+    """Return ``name`` if it is a valid artifact path (``domain.digests.artifact_path``) whose
+    parts each fit a file system; raise InvalidArgument naming ``field`` otherwise."""
+    try:
+        checked = artifact_path(name)
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"{field}: {exc.message}") from exc
+    if any(len(part) > MAX_PART_LENGTH for part in checked.split("/")):
+        raise InvalidArgument(f"{field} has a part longer than {MAX_PART_LENGTH}: {checked[:80]!r}")
+    return checked
 
 
 def contained_path(directory: Path, name: str, *, field: str) -> Path:

@@ -7,13 +7,14 @@ named in a descriptor is ever imported or called.
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from modelyard.domain.digests import Manifest
 from modelyard.errors import IntegrityError, InvalidArgument
 from modelyard.flavors import onnx_flavor, pyfunc_flavor, sklearn_flavor
-from modelyard.flavors.base import Flavor, Predictor
+from modelyard.flavors.base import Flavor, LoadPolicy, Predictor
 from modelyard.flavors.descriptor import (
     DESCRIPTOR,
     SavedModel,
@@ -69,17 +70,24 @@ def save_model(
 
 
 def load_model(
-    directory: Path, *, allow_pickle: bool = False, manifest: Manifest | None = None
+    directory: Path,
+    *,
+    allow_pickle: bool = False,
+    trusted_types: Iterable[str] = (),
+    manifest: Manifest | None = None,
 ) -> Predictor:
     """Load the model saved in ``directory``.
 
     The descriptor's flavor selects a loader from a fixed table. Every file name it gives
     must stay inside ``directory`` (InvalidArgument otherwise). A skops file loads only if
-    every type in it is a scikit-learn class or a numpy dtype/scalar type (UnsafeArtifact
-    otherwise); a pickle loads only with ``allow_pickle=True`` (UnsafeArtifact otherwise).
+    every type in it is on modelyard's allowlist of scikit-learn estimators (each checked
+    structurally before it is returned) or a builtin/numpy data type, or is named in
+    ``trusted_types`` (loaded unchecked: the caller vouches for it); UnsafeArtifact
+    otherwise. A pickle loads only with ``allow_pickle=True`` (UnsafeArtifact otherwise).
     With ``manifest`` (the verified files of a version), the descriptor and every file it
     names must be manifest entries, checked before each is read, so a file that was not
-    verified is never read. The result has ``predict(X)``, ``flavor`` and ``raw``.
+    verified is never read. The result has ``predict(X)``, ``flavor`` and ``raw`` (the
+    underlying model or session).
     """
     listed = None if manifest is None else {e.path for e in manifest.entries}
     _require_listed(listed, DESCRIPTOR, "descriptor")
@@ -88,7 +96,8 @@ def load_model(
         _require_listed(listed, name, "descriptor files entry")
     root = directory.resolve()
     _check_model_file(root, saved)
-    return FLAVORS[saved.flavor].load(root, saved.metadata, allow_pickle)
+    policy = LoadPolicy.build(allow_pickle, trusted_types)
+    return FLAVORS[saved.flavor].load(root, saved.metadata, policy)
 
 
 def _require_listed(listed: set[str] | None, name: str, field: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidArgument
-from modelyard.flavors.base import Flavor, Predictor, Written, pinned
+from modelyard.flavors.base import Flavor, LoadPolicy, Predictor, Written, pinned
 from modelyard.flavors.paths import write_atomic
 from modelyard.flavors.pickles import dump_pickle, load_pickle
 
@@ -49,11 +49,11 @@ def save(model: Any, directory: Path, serialization: str) -> Written:
     return Written((PICKLE_FILE,), metadata, pinned("cloudpickle"))
 
 
-def load(directory: Path, metadata: Mapping[str, Any], allow_pickle: bool) -> Predictor:
+def load(directory: Path, metadata: Mapping[str, Any], policy: LoadPolicy) -> Predictor:
     form = metadata.get("format")
     if form != "cloudpickle":
         raise InvalidArgument(f"python_function format must be 'cloudpickle', got {form!r}")
-    return wrap(load_pickle(directory, metadata, allow_pickle))
+    return wrap(load_pickle(directory, metadata, policy.allow_pickle))
 
 
 FLAVOR = Flavor(

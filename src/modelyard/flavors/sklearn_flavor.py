@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidArgument, UnsafeArtifact
-from modelyard.flavors.base import Flavor, Predictor, Written, pinned
+from modelyard.flavors.base import Flavor, LoadPolicy, Predictor, Written, pinned
 from modelyard.flavors.paths import read_contained, write_atomic
 from modelyard.flavors.pickles import dump_pickle, load_pickle
-from modelyard.flavors.skops_policy import split_trust
-from modelyard.flavors.tree_checks import check_trees
+from modelyard.flavors.skops_policy import trusted_names
+from modelyard.flavors.structure_checks import check_structures
 
 SKOPS_FILE = "model.skops"
 PICKLE_FILE = "model.pkl"
@@ -50,16 +50,16 @@ def save(model: Any, directory: Path, serialization: str) -> Written:
         metadata: dict[str, Any] = {"format": "cloudpickle", "model_file": PICKLE_FILE}
         return Written((PICKLE_FILE,), metadata, pinned("scikit-learn", "numpy", "cloudpickle"))
     data = _dump_skops(model)
-    trusted = _trusted_types(data, refusal=_refused_at_save)
+    trusted = _names_at_save(data)
     write_atomic(directory, SKOPS_FILE, data)
     metadata = {"format": "skops", "model_file": SKOPS_FILE, "trusted_types": trusted}
     return Written((SKOPS_FILE,), metadata, pinned("scikit-learn", "numpy", "skops"))
 
 
-def load(directory: Path, metadata: Mapping[str, Any], allow_pickle: bool) -> Predictor:
+def load(directory: Path, metadata: Mapping[str, Any], policy: LoadPolicy) -> Predictor:
     form = metadata.get("format")
     if form == "cloudpickle":
-        model = load_pickle(directory, metadata, allow_pickle)
+        model = load_pickle(directory, metadata, policy.allow_pickle)
         if not accepts(model):
             raise InvalidArgument(f"model_file holds a {type(model).__name__}, not an estimator")
         return SklearnPredictor(model)
@@ -68,19 +68,31 @@ def load(directory: Path, metadata: Mapping[str, Any], allow_pickle: bool) -> Pr
     name = metadata.get("model_file")
     if not isinstance(name, str):
         raise InvalidArgument("sklearn metadata must name a model_file")
-    return SklearnPredictor(load_skops(read_contained(directory, name, field="model_file")))
+    data = read_contained(directory, name, field="model_file")
+    return SklearnPredictor(load_skops(data, policy.trusted_types))
 
 
-def load_skops(data: bytes) -> Any:
-    """Load skops bytes trusting only the types :mod:`skops_policy` allows; check its trees."""
+def load_skops(data: bytes, trusted_types: Collection[str] = ()) -> Any:
+    """Load skops bytes holding only allowed types (or ``trusted_types``), checked structurally.
+
+    The types are decided from the file's schema by name before skops constructs anything;
+    every listed object is then checked by its validator before the model is returned.
+    """
     import skops.io
 
-    trusted = _trusted_types(data, refusal=UnsafeArtifact)
+    _check_archive(data)
+    try:
+        trusted = trusted_names(data, trusted_types)
+    except UnsafeArtifact as exc:
+        raise UnsafeArtifact(
+            f"{exc.message}; pass trusted_types=[...] naming them to load it anyway, "
+            "only if you trust who produced the file"
+        ) from exc
     try:
         model = skops.io.loads(data, trusted=trusted)
     except Exception as exc:
         raise InvalidArgument(f"model_file is not a loadable skops file: {exc}") from exc
-    check_trees(model)
+    check_structures(model)
     return model
 
 
@@ -95,18 +107,14 @@ def _dump_skops(model: Any) -> bytes:
         ) from exc
 
 
-def _trusted_types(data: bytes, *, refusal: Callable[[str], Exception]) -> list[str]:
-    import skops.io
-
-    _check_archive(data)
+def _names_at_save(data: bytes) -> list[str]:
+    # Refuse at save what a default load would refuse, so the problem shows up early.
     try:
-        reported = skops.io.get_untrusted_types(data=data)
-    except Exception as exc:
-        raise InvalidArgument(f"model_file is not a readable skops file: {exc}") from exc
-    trusted, refused = split_trust(reported)
-    if refused:
-        raise refusal(_refusal_message(refused))
-    return trusted
+        return trusted_names(data)
+    except UnsafeArtifact as exc:
+        raise InvalidArgument(
+            f"{exc.message}. Save with serialization='cloudpickle' instead."
+        ) from exc
 
 
 def _check_archive(data: bytes) -> None:
@@ -119,17 +127,6 @@ def _check_archive(data: bytes) -> None:
         raise InvalidArgument(f"skops archive has more than {MAX_SKOPS_MEMBERS} members")
     if sum(member.file_size for member in members) > MAX_SKOPS_UNCOMPRESSED:
         raise InvalidArgument(f"skops archive expands to more than {MAX_SKOPS_UNCOMPRESSED} bytes")
-
-
-def _refusal_message(refused: list[str]) -> str:
-    return (
-        f"the skops file contains types that are not trusted: {', '.join(refused)}; only "
-        "scikit-learn classes and numpy dtype/scalar types are trusted"
-    )
-
-
-def _refused_at_save(message: str) -> InvalidArgument:
-    return InvalidArgument(f"{message}. Save with serialization='cloudpickle' instead.")
 
 
 FLAVOR = Flavor(

@@ -2,51 +2,30 @@
 
 Uploads stream into content-addressed blobs (hashed while streaming) and are recorded by
 their checked relative path. ``modelyard-models/<name>/<version>/…`` is read-only and
-served from the registered version's manifest, each file verified against its digest.
+served from the registered version's manifest. Downloads follow the one streaming policy
+of ``api/download.py``: whole files verified while they stream, a Range as stored.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import context
+from modelyard.api.download import stream_blob
 from modelyard.api.mlflow.protocol import guarded
-from modelyard.api.routes.blobs import CHUNK
 from modelyard.api.streaming import BodyReader
 from modelyard.domain import names
 from modelyard.domain.digests import ManifestEntry, artifact_path
-from modelyard.errors import IntegrityError, InvalidArgument, NotFound
+from modelyard.errors import InvalidArgument, NotFound
 from modelyard.service import artifacts, versions
 from modelyard.service.context import Context
-from modelyard.service.ports import ReadStream
 
 router = APIRouter(tags=["mlflow"])
 PREFIXES = ("/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts")
-
-
-def _verified(f: ReadStream, entry: ManifestEntry) -> Iterator[bytes]:
-    """Stream a blob; the last chunk is held back until every byte matched the record,
-    so a mismatch leaves the client with a short (failed) download, never a whole one."""
-    digest, seen, held = hashlib.sha256(), 0, b""
-    try:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-            seen += len(chunk)
-            if held:
-                yield held
-            held = chunk
-    finally:
-        f.close()
-    if seen != entry.size or digest.hexdigest() != entry.sha256:
-        raise IntegrityError(f"stored bytes of {entry.path!r} do not match their digest")
-    if held:
-        yield held
 
 
 def _version_file(ctx: Context, parts: list[str]) -> tuple[list[ManifestEntry], str]:
@@ -70,15 +49,16 @@ def _entry(ctx: Context, path: str) -> ManifestEntry:
 
 
 async def download(request: Request) -> Response:
+    """Whole files verified while they stream, ranges as stored (``api/download.py``)."""
     path = artifact_path(request.path_params["path"])
     ctx = context(request)
-    entry = await anyio.to_thread.run_sync(lambda: _entry(ctx, path))
-    f = ctx.blobs.open(entry.sha256)
-    return StreamingResponse(
-        _verified(f, entry),
-        media_type="application/octet-stream",
-        headers={"Content-Length": str(entry.size), "ETag": f'"sha256:{entry.sha256}"'},
-    )
+    span = request.headers.get("range")
+
+    def respond() -> Response:
+        entry = _entry(ctx, path)
+        return stream_blob(ctx.blobs, entry.sha256, entry.size, span, repr(entry.path))
+
+    return await anyio.to_thread.run_sync(respond)
 
 
 async def upload(request: Request) -> Response:

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.api.deps import context
+from modelyard.api.errors import log_unexpected
+from modelyard.api.media import is_json
 from modelyard.errors import (
     AlreadyExists,
     Conflict,
@@ -19,7 +21,9 @@ from modelyard.errors import (
     InvalidArgument,
     ModelyardError,
     NotFound,
+    PayloadTooLarge,
     PermissionDenied,
+    RangeNotSatisfiable,
     Unauthenticated,
     Unavailable,
 )
@@ -41,6 +45,8 @@ _ERRORS: list[tuple[type[ModelyardError], str, int]] = [
     (Unauthenticated, "UNAUTHENTICATED", 401),
     (PermissionDenied, "PERMISSION_DENIED", 403),
     (Unavailable, "TEMPORARILY_UNAVAILABLE", 503),
+    (PayloadTooLarge, "INVALID_PARAMETER_VALUE", 413),
+    (RangeNotSatisfiable, "INVALID_PARAMETER_VALUE", 416),
     (InvalidArgument, "INVALID_PARAMETER_VALUE", 400),
 ]
 
@@ -121,20 +127,28 @@ class Params:
         return tags
 
 
+def _query_params(request: Request) -> Params:
+    data: dict[str, Any] = {}
+    for key, value in request.query_params.multi_items():
+        if key in _REPEATED:
+            data.setdefault(key, []).append(value)
+        elif key in data:
+            raise InvalidArgument(f"parameter {key[:40]!r} given more than once")
+        else:
+            data[key] = value
+    return Params(data)
+
+
 async def read_params(request: Request) -> Params:
+    """GET reads the query string; every other method reads only its JSON body, never the
+    query string (a cross-site form could set that), and an empty body is no parameters."""
     if request.method == "GET":
-        data: dict[str, Any] = {}
-        for key, value in request.query_params.multi_items():
-            if key in _REPEATED:
-                data.setdefault(key, []).append(value)
-            elif key in data:
-                raise InvalidArgument(f"parameter {key[:40]!r} given more than once")
-            else:
-                data[key] = value
-        return Params(data)
+        return _query_params(request)
     raw = await request.body()
     if not raw.strip():
-        return Params(dict(request.query_params))
+        return Params({})
+    if not is_json(request.headers.get("content-type")):
+        raise InvalidArgument("request body must be JSON (Content-Type: application/json)")
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):
@@ -161,7 +175,7 @@ def guarded(
             return error("INVALID_PARAMETER_VALUE", "request body is nested too deeply", 400)
         except Exception as exc:
             rid = getattr(request.state, "request_id", "-")
-            log.error("unhandled error on MLflow request %s", rid, exc_info=exc)
+            log_unexpected(log, rid, exc)
             return error("INTERNAL_ERROR", f"internal error (request {rid})", 500)
 
     return endpoint

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
 import anyio
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
 
 from modelyard import wire
 from modelyard.api.deps import Reg
+from modelyard.api.download import stream_blob
 from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.api.streaming import BodyReader
 from modelyard.domain.digests import sha256_hex
-from modelyard.errors import InvalidArgument, ModelyardError
-from modelyard.service.ports import BlobInfo, ReadStream
+from modelyard.errors import InvalidArgument
+from modelyard.service.ports import BlobInfo
 
 router = APIRouter(prefix="/api/v1/blobs", responses=ERROR_RESPONSES, tags=["blobs"])
-CHUNK = 1024 * 1024
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
-class RangeNotSatisfiable(ModelyardError):
-    code = "RANGE_NOT_SATISFIABLE"
-    http_status = 416
+MAX_MISSING = 10_000
 
 
 @router.post("/missing", response_model=wire.MissingOut)
 def missing(body: wire.MissingIn, reg: Reg) -> wire.MissingOut:
-    """Which of these digests the store lacks; upload only those."""
+    """Which of these digests the store lacks (at most 10,000 a request); upload only those."""
+    if len(body.digests) > MAX_MISSING:
+        raise InvalidArgument(
+            f"ask about at most {MAX_MISSING} digests a request, not {len(body.digests)}"
+        )
     return wire.MissingOut(missing=sorted(reg.blobs.missing(body.digests)))
 
 
@@ -48,55 +43,19 @@ async def put_blob(ref: str, request: Request, reg: Reg) -> wire.BlobOut:
     return wire.BlobOut(digest=f"sha256:{info.digest}", size=info.size)
 
 
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
-    if not header:
-        return None
-    m = _RANGE.fullmatch(header.strip())
-    if not m or (not m.group(1) and not m.group(2)):
-        raise RangeNotSatisfiable(f"unsupported Range {header[:60]!r}")
-    if not m.group(1):
-        start, end = max(size - int(m.group(2)), 0), size - 1
-    else:
-        start = int(m.group(1))
-        end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
-    if start >= size or start > end:
-        raise RangeNotSatisfiable(f"range {header[:60]!r} is outside the blob's {size} bytes")
-    return start, end
-
-
-def _chunks(f: ReadStream, remaining: int) -> Iterator[bytes]:
-    try:
-        while remaining > 0:
-            chunk = f.read(min(CHUNK, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        f.close()
-
-
 @router.get("/{ref}")
 def get_blob(ref: str, request: Request, reg: Reg) -> Response:
-    """Stream a blob out; honours a single `Range: bytes=a-b`."""
+    """Stream a blob out, verified against its digest; honours one `Range: bytes=a-b`
+    (sent as stored: the client verifies). A Range it does not use is ignored."""
     digest = _digest(ref)
     size = reg.blobs.size(digest)
-    span = _byte_range(request.headers.get("range"), size)
-    start, end = span if span else (0, size - 1)
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Content-Length": str(end - start + 1),
-        "ETag": f'"sha256:{digest}"',
-        "Docker-Content-Digest": f"sha256:{digest}",
-    }
-    if span:
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    f = reg.blobs.open(digest, start)
-    return StreamingResponse(
-        _chunks(f, end - start + 1),
-        status_code=206 if span else 200,
-        media_type="application/octet-stream",
-        headers=headers,
+    return stream_blob(
+        reg.blobs,
+        digest,
+        size,
+        request.headers.get("range"),
+        f"blob sha256:{digest}",
+        {"Docker-Content-Digest": f"sha256:{digest}"},
     )
 
 
