@@ -202,6 +202,15 @@ def test_download_dest_is_a_file_fails(client: Client) -> None:
     assert "Traceback" not in result.output
 
 
+def test_download_dest_not_empty_fails_and_keeps_its_files(client: Client) -> None:
+    add_version(client, "Fraud")
+    Path("out").mkdir()
+    Path("out/notes.txt").write_text("mine")
+
+    assert_error(cli("download", "models:/Fraud/1", "--dest", "out"), "INVALID_ARGUMENT")
+    assert [p.name for p in Path("out").iterdir()] == ["notes.txt"]
+
+
 def test_download_dest_under_a_file_fails(client: Client) -> None:
     add_version(client, "Fraud")
     Path("taken").touch()

@@ -6,13 +6,11 @@ import hashlib
 import io
 from typing import Any
 
-import pytest
-
 from modelyard.client.client import Client
 from modelyard.client.transport import Transport
 from modelyard.domain.digests import Manifest, ManifestEntry
 from modelyard.domain.entities import ModelVersion, NewVersion
-from modelyard.service.ports import ReadStream
+from modelyard.domain.streams import ReadStream
 
 ACTOR = "alice"
 
@@ -46,18 +44,6 @@ def make_version(
 
 def make_versions(client: Client, name: str, count: int) -> list[ModelVersion]:
     return [make_version(client, name, f"weights-{i}".encode()) for i in range(count)]
-
-
-def http_bug(reason: str) -> pytest.MarkDecorator:
-    """Run a test on both transports, expecting it to fail over HTTP only (a known src bug)."""
-    return pytest.mark.parametrize(
-        "client",
-        [
-            "embedded",
-            pytest.param("http", marks=pytest.mark.xfail(strict=True, reason=f"bug: {reason}")),
-        ],
-        indirect=True,
-    )
 
 
 class CountingTransport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,15 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 
 import modelyard
+from modelyard.client.artifacts import build_manifest
 from modelyard.client.client import Client
+from modelyard.client.transport import Transport
+from modelyard.domain.digests import Manifest
 from modelyard.domain.entities import NewVersion
-from tests.sdk.support import counting_client, make_version, manifest_of
+from modelyard.domain.streams import ReadStream
+from modelyard.flavors import DESCRIPTOR, save_model
+from modelyard.flavors import load_model as load_flavor
+from tests.sdk.support import CountingTransport, counting_client, make_version, manifest_of
 
 FILES = {"model.bin": b"weights" * 1000, "conf/params.json": b'{"depth": 3}', "README": b""}
 
@@ -87,13 +94,14 @@ def test_download_of_corrupt_blob_raises_integrity_error(client: Client, tmp_pat
     mv = make_version(client, "Fraud", b"good bytes")
     path = blob_path(client, mv.manifest.entries[0].sha256)
     path.write_bytes(b"evil bytes")  # same size, different content
-    dest = tmp_path / "out"
+    parent = tmp_path / "downloads"
+    parent.mkdir()
 
     with pytest.raises(modelyard.IntegrityError) as err:
-        client.download("models:/Fraud/1", dest)
+        client.download("models:/Fraud/1", parent / "out")
 
     assert err.value.code == "DIGEST_MISMATCH"
-    assert list(dest.iterdir()) == []
+    assert list(parent.iterdir()) == []
 
 
 def test_load_model_of_corrupt_blob_raises_integrity_error(
@@ -193,3 +201,106 @@ def test_log_model_same_model_twice_shares_blobs(
 
     assert (first.version, second.version) == (1, 2)
     assert first.manifest.blob_digests() & second.manifest.blob_digests()
+
+
+def test_load_model_pickle_allowed_by_its_digest_predicts_the_same(
+    client: Client, trained: tuple[RandomForestClassifier, np.ndarray]
+) -> None:
+    model, X = trained
+    with modelyard.start_run(client=client) as run:
+        mv = run.log_model(model, "rf", registered_model_name="Fraud", serialization="cloudpickle")
+    client.set_alias("Fraud", "champion", mv.version)
+
+    loaded = client.load_model(
+        "models:/Fraud@champion", allow_pickle=f"sha256:{mv.manifest_digest}"
+    )
+
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_load_model_pickle_allowed_for_another_digest_reads_nothing(
+    client: Client, trained: tuple[RandomForestClassifier, np.ndarray]
+) -> None:
+    model, _ = trained
+    with modelyard.start_run(client=client) as run:
+        reviewed = run.log_model(
+            model, "rf", registered_model_name="Fraud", serialization="cloudpickle"
+        )
+    moved = make_version(client, "Fraud", b"whatever the alias points at now")
+    client.set_alias("Fraud", "champion", moved.version)
+    counted, transport = counting_client(client)
+
+    with pytest.raises(modelyard.UnsafeArtifact):
+        counted.load_model(
+            "models:/Fraud@champion", allow_pickle=f"sha256:{reviewed.manifest_digest}"
+        )
+
+    assert transport.opened == []
+
+
+def test_load_model_allow_pickle_not_a_digest_raises_invalid_argument(client: Client) -> None:
+    make_version(client, "Fraud")
+
+    with pytest.raises(modelyard.InvalidArgument):
+        client.load_model("models:/Fraud/1", allow_pickle="yes")
+
+
+@pytest.fixture(scope="module")
+def saved_dir(
+    tmp_path_factory: pytest.TempPathFactory, trained: tuple[RandomForestClassifier, np.ndarray]
+) -> Path:
+    root = tmp_path_factory.mktemp("saved")
+    save_model(trained[0], root)
+    return root
+
+
+def without(manifest: Manifest, path: str) -> Manifest:
+    return Manifest.build(e for e in manifest.entries if e.path != path)
+
+
+@pytest.mark.parametrize("left_out", [DESCRIPTOR, "model.skops"])
+def test_flavor_load_with_file_not_in_manifest_raises_integrity_error(
+    saved_dir: Path, left_out: str
+) -> None:
+    manifest = without(build_manifest(saved_dir), left_out)
+
+    with pytest.raises(modelyard.IntegrityError) as err:
+        load_flavor(saved_dir, manifest=manifest)
+
+    assert left_out in err.value.message
+
+
+def test_flavor_load_with_full_manifest_predicts(
+    saved_dir: Path, trained: tuple[RandomForestClassifier, np.ndarray]
+) -> None:
+    model, X = trained
+
+    loaded = load_flavor(saved_dir, manifest=build_manifest(saved_dir))
+
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+
+
+class RacingTransport(CountingTransport):
+    """Another download of the same version completes while this one is in flight."""
+
+    def __init__(self, inner: Transport, rival: Client, uri: str) -> None:
+        super().__init__(inner)
+        self.rival, self.uri = rival, uri
+        self.rival_inode = 0
+
+    def open_blob(self, digest: str) -> ReadStream:
+        if not self.opened:
+            self.rival_inode = os.stat(self.rival.download(self.uri)).st_ino
+        return super().open_blob(digest)
+
+
+def test_download_beaten_by_a_concurrent_download_keeps_its_entry(client: Client) -> None:
+    client.create_version("Fraud", NewVersion(manifest=manifest_of(client, FILES)))
+    racing = RacingTransport(client.transport, client, "models:/Fraud/1")
+    slow = Client(transport=racing, settings=client.settings)  # type: ignore[arg-type]
+
+    root = slow.download("models:/Fraud/1")
+
+    assert files_under(root) == FILES
+    assert os.stat(root).st_ino == racing.rival_inode  # not swapped under the rival's feet
+    assert [p.name for p in root.parent.iterdir()] == [root.name]

@@ -13,20 +13,6 @@ from tests.sdk.support import make_version, spec_of
 
 Call = Callable[[Client], Any]
 
-DOT_SEGMENT_BUG = (
-    "client/http.py HttpTransport._seg quotes with urllib.parse.quote(value, safe='@'), which "
-    "leaves '', '.' and '..' as-is; httpx then removes dot segments, so the request reaches "
-    "another route (DELETE .../versions/.. becomes DELETE /api/v1/models/{name}). Validate "
-    "every path segment with the domain grammar (names.model_name, parse_ref, "
-    "names.alias_name, names.tag_key, runs.run_id) before building the URL, or at least "
-    "refuse '', '.', '..' and '/' in _seg with InvalidArgument"
-)
-SLASH_SEGMENT_BUG = (
-    "client/http.py HttpTransport._seg sends '/' as %2F, starlette decodes it, no route "
-    "matches and HTTP gives 404 RESOURCE_NOT_FOUND where embedded raises INVALID_ARGUMENT; "
-    "validate the segment client-side before building the URL"
-)
-
 
 def expect(client: Client, call: Call, error: type[modelyard.ModelyardError], code: str) -> None:
     with pytest.raises(modelyard.ModelyardError) as err:
@@ -62,12 +48,6 @@ def unchanged(client: Client) -> None:
     assert client.get_version("Fraud", 1).tags == {"owner": "alice"}
 
 
-WIRE_LIMIT_BUG = (
-    "client/http.py builds wire.ModelCreate / wire.VersionCreate on the client, so a value over "
-    "a wire limit (name > 1024 characters) raises pydantic.ValidationError instead of "
-    "InvalidArgument; validate with the domain grammar first, or turn pydantic.ValidationError "
-    "into InvalidArgument in HttpTransport._call"
-)
 # "a%2Fb" is left out: starlette's TestClient unquotes the already-decoded path a second time,
 # so in-process it arrives as "a/b" (a harness artefact; uvicorn decodes once).
 BAD_NAMES = [

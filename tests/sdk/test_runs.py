@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import subprocess
+from pathlib import Path
 
 import pytest
 
 import modelyard
 from modelyard.client.client import Client
+from modelyard.client.runs import code_version, installed_packages
 from modelyard.domain.entities import RunStatus
 from tests.sdk.support import ACTOR, make_version
 
@@ -173,6 +176,29 @@ def test_end_run_twice_raises_conflict(client: Client) -> None:
     assert client.get_run(run.id).status is RunStatus.FINISHED
 
 
+def test_end_inside_with_block_ends_the_run_once(client: Client) -> None:
+    with modelyard.start_run(client=client) as run:
+        run.end("KILLED")
+
+    got = client.get_run(run.id)
+    assert got.status is RunStatus.KILLED
+
+
+def test_end_inside_with_block_then_exception_propagates_it(client: Client) -> None:
+    with pytest.raises(RuntimeError), modelyard.start_run(client=client) as run:
+        run.end()
+        raise RuntimeError("after the end")
+
+    assert client.get_run(run.id).status is RunStatus.FINISHED
+
+
+def test_installed_packages_is_a_fresh_copy_each_call() -> None:
+    first = installed_packages()
+    first["scikit-learn"] = "tampered"
+
+    assert installed_packages()["scikit-learn"] != "tampered"
+
+
 def test_end_run_unknown_status_raises_invalid_argument(client: Client) -> None:
     run = modelyard.start_run(client=client)
 
@@ -210,3 +236,21 @@ def test_get_run_missing_raises_not_found(client: Client) -> None:
 def test_get_run_malformed_id_raises_invalid_argument(client: Client) -> None:
     with pytest.raises(modelyard.InvalidArgument):
         client.get_run("not-a-run-id")
+
+
+def test_code_version_is_asked_per_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, plain = tmp_path / "repo", tmp_path / "plain"
+    plain.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "c"], check=True)
+    monkeypatch.chdir(repo)
+    in_repo = code_version()
+    monkeypatch.chdir(plain)
+
+    outside = code_version()
+
+    assert in_repo[0] is not None and in_repo[1] is False
+    assert outside == (None, None)

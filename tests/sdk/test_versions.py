@@ -304,3 +304,21 @@ def test_search_versions_order_by_version_asc_pages_oldest_first(client: Client)
 def test_search_versions_unknown_order_raises_invalid_argument(client: Client) -> None:
     with pytest.raises(modelyard.InvalidArgument):
         client.search_versions(order_by=["run_id DESC"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("flavor_metadata", {"threshold": float("nan")}),
+        ("signature", {"inputs": [], "outputs": [{"shape": [float("inf")]}]}),
+    ],
+)
+def test_create_version_with_non_finite_json_raises_invalid_argument(
+    client: Client, field: str, value: dict[str, object]
+) -> None:
+    client.create_model("Fraud")
+
+    with pytest.raises(modelyard.InvalidArgument):
+        make_version(client, "Fraud", **{field: value})
+
+    assert client.get_model("Fraud").latest_version == 0

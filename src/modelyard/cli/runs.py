@@ -40,7 +40,10 @@ def download(
     dest: Annotated[
         Path | None,
         typer.Option(
-            "--dest", "-o", file_okay=False, help="Folder to write to (default: the cache)."
+            "--dest",
+            "-o",
+            file_okay=False,
+            help="A new or empty folder to write to (default: the private cache).",
         ),
     ] = None,
     as_json: JsonFlag = False,

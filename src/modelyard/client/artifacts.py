@@ -1,25 +1,21 @@
-"""Moving model files: hash a directory into a manifest, push missing blobs, fetch and verify.
+"""Logging model files: hash a directory into a manifest and push the blobs the store lacks.
 
 Everything streams in chunks; no file is ever held whole in memory.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from modelyard.adapters.blobs.local import copy_hashing
+from modelyard.client.fetch import Counting, Progress
 from modelyard.client.transport import Transport
 from modelyard.domain.digests import Manifest, ManifestEntry, artifact_path
-from modelyard.errors import IntegrityError, InvalidArgument
-from modelyard.service.ports import Readable
-
-CHUNK = 1024 * 1024
-Progress = Callable[[int], None]
+from modelyard.domain.streams import CHUNK
+from modelyard.errors import InvalidArgument
 
 
 def hash_file(path: Path, progress: Progress | None = None) -> tuple[str, int]:
@@ -61,64 +57,19 @@ def push(
     for entry in manifest.entries:
         if entry.sha256 in missing:
             with (root / entry.path).open("rb") as f:
-                transport.upload_blob(entry.sha256, _Counting(f, progress), entry.size)
+                transport.upload_blob(entry.sha256, _Rewindable(f, progress), entry.size)
             missing.discard(entry.sha256)
 
 
-class _Counting:
-    """A read-only stream that reports progress as it is read."""
+class _Rewindable(Counting):
+    """A counting stream over a file that the transport may rewind to re-send it."""
 
-    def __init__(self, f: Readable, progress: Progress | None) -> None:
-        self.f, self.progress = f, progress
+    def __init__(self, f: BinaryIO, progress: Progress | None) -> None:
+        super().__init__(f, progress)
+        self.file = f
 
-    def read(self, n: int = -1, /) -> bytes:
-        data = self.f.read(n)
-        if self.progress and data:
-            self.progress(len(data))
-        return data
+    def seek(self, offset: int) -> int:
+        return self.file.seek(offset)
 
-
-def verified(path: Path, entry: ManifestEntry) -> bool:
-    if not path.is_file() or path.is_symlink() or path.stat().st_size != entry.size:
-        return False
-    return hash_file(path)[0] == entry.sha256
-
-
-def fetch(
-    transport: Transport, manifest: Manifest, dest: Path, progress: Progress | None = None
-) -> Path:
-    """Materialise a version's files under ``dest``, each verified against its digest.
-
-    Files already present and intact are kept, so a second load downloads nothing.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    for entry in manifest.entries:
-        target = dest / artifact_path(entry.path)
-        if verified(target, entry):
-            if progress:
-                progress(entry.size)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _download(transport, entry, target, progress)
-    return dest
-
-
-def _download(
-    transport: Transport, entry: ManifestEntry, target: Path, progress: Progress | None
-) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    tmp = Path(tmp_name)
-    try:
-        with (
-            os.fdopen(fd, "wb") as out,
-            contextlib.closing(transport.open_blob(entry.sha256)) as src,
-        ):
-            got = copy_hashing(_Counting(src, progress), out)
-        if got.digest != entry.sha256 or got.size != entry.size:
-            raise IntegrityError(
-                f"file {entry.path!r} does not match its digest: expected sha256:{entry.sha256}, "
-                f"got sha256:{got.digest}; the stored blob is corrupt"
-            )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    def tell(self) -> int:
+        return self.file.tell()

@@ -1,4 +1,4 @@
-"""``modelyard.Client``: the registry from Python, embedded or (later) over HTTP."""
+"""``modelyard.Client``: the registry from Python, embedded (in-process) or over HTTP."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from modelyard.client.artifacts import fetch
+from modelyard.client.fetch import fetch_cached, fetch_to
 from modelyard.client.progress import transfer_progress
 from modelyard.client.transport import Transport
 from modelyard.config import Settings
+from modelyard.domain.digests import sha256_hex
 from modelyard.domain.entities import (
     AuditEvent,
     ModelVersion,
@@ -20,9 +21,10 @@ from modelyard.domain.entities import (
     Run,
     StageChange,
 )
+from modelyard.domain.filters import name_equals
+from modelyard.domain.fsck import FsckReport
 from modelyard.domain.refs import parse_model_uri
-from modelyard.errors import InvalidArgument
-from modelyard.service.maintenance import FsckReport
+from modelyard.errors import InvalidArgument, UnsafeArtifact
 
 
 def _transport(uri: str | None, settings: Settings) -> Transport:
@@ -31,13 +33,10 @@ def _transport(uri: str | None, settings: Settings) -> Transport:
         from modelyard.client.http import HttpTransport
 
         return HttpTransport(target, settings)
-    from modelyard.bootstrap import build
-    from modelyard.client.embedded import EmbeddedTransport
+    # Only the embedded transport touches the server's internals, and only when chosen.
+    from modelyard.client.embedded import open_embedded
 
-    if target:
-        path = Path(target.removeprefix("file://"))
-        settings = settings.model_copy(update={"home": path})
-    return EmbeddedTransport(build(settings))
+    return open_embedded(target, settings)
 
 
 class Client:
@@ -51,14 +50,14 @@ class Client:
         settings: Settings | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self._t = transport or _transport(uri, self.settings)
+        self._transport = transport or _transport(uri, self.settings)
 
     @property
     def transport(self) -> Transport:
-        return self._t
+        return self._transport
 
     def close(self) -> None:
-        self._t.close()
+        self._transport.close()
 
     def __enter__(self) -> Client:
         return self
@@ -71,10 +70,10 @@ class Client:
         self, name: str, description: str = "", tags: dict[str, str] | None = None
     ) -> RegisteredModel:
         """Register a new model name (unique, ignoring case)."""
-        return self._t.create_model(name, description, tags or {})
+        return self._transport.create_model(name, description, tags or {})
 
     def get_model(self, name: str) -> RegisteredModel:
-        return self._t.get_model(name)
+        return self._transport.get_model(name)
 
     def search_models(
         self,
@@ -88,38 +87,38 @@ class Client:
         ``order_by`` takes clauses such as ``["updated_at DESC"]`` (fields ``name``,
         ``created_at``, ``updated_at``); models come by name without it.
         """
-        return self._t.search_models(filter, max_results, page_token, order_by)
+        return self._transport.search_models(filter, max_results, page_token, order_by)
 
     def rename_model(self, name: str, new_name: str) -> RegisteredModel:
-        return self._t.rename_model(name, new_name)
+        return self._transport.rename_model(name, new_name)
 
     def update_model(self, name: str, description: str) -> RegisteredModel:
-        return self._t.update_model(name, description)
+        return self._transport.update_model(name, description)
 
     def delete_model(self, name: str) -> None:
         """Soft-delete a model and its versions (audited; blobs stay until GC)."""
-        self._t.delete_model(name)
+        self._transport.delete_model(name)
 
     def set_model_tag(self, name: str, key: str, value: str) -> None:
-        self._t.set_model_tag(name, key, value)
+        self._transport.set_model_tag(name, key, value)
 
     def delete_model_tag(self, name: str, key: str) -> None:
-        self._t.delete_model_tag(name, key)
+        self._transport.delete_model_tag(name, key)
 
     # versions ----------------------------------------------------------------------
     def create_version(
         self, name: str, spec: NewVersion, idempotency_key: str | None = None
     ) -> ModelVersion:
         """Create a version from a manifest whose blobs are already stored."""
-        return self._t.create_version(name, spec, idempotency_key or uuid.uuid4().hex)
+        return self._transport.create_version(name, spec, idempotency_key or uuid.uuid4().hex)
 
     def get_version(self, name: str, version: int | str) -> ModelVersion:
         """A version by number, ``latest``, a stage name, or ``@alias``."""
-        return self._t.get_version(name, str(version))
+        return self._transport.get_version(name, str(version))
 
     def get_version_by_uri(self, uri: str) -> ModelVersion:
         parsed = parse_model_uri(uri)
-        return self._t.get_version(parsed.name, str(parsed.ref))
+        return self._transport.get_version(parsed.name, str(parsed.ref))
 
     def search_versions(
         self,
@@ -134,13 +133,11 @@ class Client:
         ``version``, ``created_at``, ``updated_at``, ``stage``); without it versions come by
         model name, newest first.
         """
-        return self._t.search_versions(filter, max_results, page_token, order_by)
+        return self._transport.search_versions(filter, max_results, page_token, order_by)
 
     def list_versions(self, name: str) -> list[ModelVersion]:
         """Every live version of one model, newest first."""
-        model = self.get_model(name)
-        quoted = model.name.replace("'", "\\'")
-        return self.search_all_versions(f"name = '{quoted}'")
+        return self.search_all_versions(name_equals(self.get_model(name).name))
 
     def search_all_versions(self, filter: str | None = None) -> list[ModelVersion]:
         items: list[ModelVersion] = []
@@ -153,17 +150,17 @@ class Client:
             token = page.next_page_token
 
     def update_version(self, name: str, version: int | str, description: str) -> ModelVersion:
-        return self._t.update_version(name, str(version), description)
+        return self._transport.update_version(name, str(version), description)
 
     def delete_version(self, name: str, version: int | str) -> None:
         """Soft-delete a version; its number is never reused."""
-        self._t.delete_version(name, str(version))
+        self._transport.delete_version(name, str(version))
 
     def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> None:
-        self._t.set_version_tag(name, str(version), key, value)
+        self._transport.set_version_tag(name, str(version), key, value)
 
     def delete_version_tag(self, name: str, version: int | str, key: str) -> None:
-        self._t.delete_version_tag(name, str(version), key)
+        self._transport.delete_version_tag(name, str(version), key)
 
     # stages and aliases ------------------------------------------------------------
     def transition(
@@ -175,20 +172,20 @@ class Client:
         comment: str = "",
     ) -> ModelVersion:
         """Move a version to a stage; versions already in that stage are archived by default."""
-        return self._t.transition(name, str(version), stage, archive_existing, comment)
+        return self._transport.transition(name, str(version), stage, archive_existing, comment)
 
     def rollback(self, name: str, comment: str = "") -> ModelVersion:
         """Put the previous Production version back in Production, in one step."""
-        return self._t.rollback(name, comment)
+        return self._transport.rollback(name, comment)
 
     def stage_history(self, name: str, version: int | str | None = None) -> list[StageChange]:
-        return self._t.stage_history(name, None if version is None else str(version))
+        return self._transport.stage_history(name, None if version is None else str(version))
 
     def set_alias(self, name: str, alias: str, version: int | str) -> ModelVersion:
-        return self._t.set_alias(name, alias, str(version))
+        return self._transport.set_alias(name, alias, str(version))
 
     def delete_alias(self, name: str, alias: str) -> None:
-        self._t.delete_alias(name, alias)
+        self._transport.delete_alias(name, alias)
 
     def audit(
         self,
@@ -198,7 +195,7 @@ class Client:
         page_token: str | None = None,
     ) -> Page[AuditEvent]:
         """The audit trail: who did what, when, before → after."""
-        return self._t.audit(model, since, max_results, page_token)
+        return self._transport.audit(model, since, max_results, page_token)
 
     def full_audit(
         self, model: str | None = None, since: datetime | None = None
@@ -213,26 +210,59 @@ class Client:
             token = page.next_page_token
 
     def get_run(self, run_id: str) -> Run:
-        return self._t.get_run(run_id)
+        return self._transport.get_run(run_id)
 
     def fsck(self) -> FsckReport:
         """Verify every referenced blob against its digest, and the audit chain."""
-        return self._t.fsck()
+        return self._transport.fsck()
 
     # files -------------------------------------------------------------------------
     def download(self, uri: str, dest: Path | None = None, *, progress: bool | None = None) -> Path:
-        """Fetch a version's files, each verified against its digest; cached by digest."""
-        mv = self.get_version_by_uri(uri)
-        remote = not hasattr(self._t, "registry")
-        cache = self.settings.cache_root(remote)
-        target = dest or cache / "versions" / mv.manifest_digest
-        with transfer_progress(f"{mv.name} v{mv.version}", mv.manifest.total_size, progress) as bar:
-            return fetch(self._t, mv.manifest, Path(target), bar)
+        """Fetch a version's files, each verified against its digest; cached by digest.
 
-    def load_model(self, uri: str, *, allow_pickle: bool = False) -> Any:
-        """Load ``models:/NAME/…``, every file verified first; the result has ``predict``."""
+        Without ``dest`` the files land in the private cache, in a folder named by the
+        manifest digest. An explicit ``dest`` must not exist yet or be an empty folder; the
+        files appear there all at once, after every one of them verified.
+        """
+        return self._materialise(self.get_version_by_uri(uri), dest, progress)
+
+    def _materialise(self, mv: ModelVersion, dest: Path | None, progress: bool | None) -> Path:
+        total = mv.manifest.total_size
+        with transfer_progress(f"{mv.name} v{mv.version}", total, progress) as bar:
+            if dest is not None:
+                return fetch_to(self._transport, mv.manifest, Path(dest), bar)
+            cache = self.settings.cache_root(remote=not self._transport.local)
+            return fetch_cached(self._transport, mv.manifest, cache, bar)
+
+    def load_model(self, uri: str, *, allow_pickle: bool | str = False) -> Any:
+        """Load ``models:/NAME/…``, every file verified first; the result has ``predict``.
+
+        A pickle-based model (cloudpickle) runs code when loaded, so it loads only with
+        ``allow_pickle``. Prefer ``allow_pickle="sha256:<manifest digest>"`` over ``True``:
+        ``models:/NAME@champion`` or ``/Production`` names whatever version the alias or
+        stage points at when the call runs, and moving those is a registry write anyone
+        with write access can make. With a digest, only the version you reviewed may be
+        unpickled; any other is refused before a single file is read.
+        """
         from modelyard.flavors import load_model as load_flavor
 
         if not isinstance(uri, str):
             raise InvalidArgument("model URI must be a string")
-        return load_flavor(self.download(uri), allow_pickle=allow_pickle)
+        mv = self.get_version_by_uri(uri)
+        permitted = _pickle_permitted(allow_pickle, mv)
+        root = self._materialise(mv, None, None)
+        return load_flavor(root, allow_pickle=permitted, manifest=mv.manifest)
+
+
+def _pickle_permitted(allow_pickle: bool | str, mv: ModelVersion) -> bool:
+    """Whether this version may be unpickled; UnsafeArtifact if a pinned digest differs."""
+    if isinstance(allow_pickle, bool):
+        return allow_pickle
+    if not isinstance(allow_pickle, str) or not allow_pickle.startswith("sha256:"):
+        raise InvalidArgument('allow_pickle must be True, False or "sha256:<manifest digest>"')
+    if sha256_hex(allow_pickle) != mv.manifest.digest:
+        raise UnsafeArtifact(
+            f"allow_pickle permits sha256:{sha256_hex(allow_pickle)}, but {mv.name} "
+            f"v{mv.version} has manifest digest sha256:{mv.manifest.digest}; not loading it"
+        )
+    return True

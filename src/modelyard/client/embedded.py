@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
-from modelyard.bootstrap import Registry
+from modelyard.bootstrap import Registry, build
+from modelyard.config import Settings
 from modelyard.domain.entities import (
     AuditEvent,
     Dataset,
@@ -17,13 +19,15 @@ from modelyard.domain.entities import (
     Run,
     StageChange,
 )
+from modelyard.domain.fsck import FsckReport
+from modelyard.domain.lineage import RunSpec
+from modelyard.domain.streams import Readable, ReadStream
 from modelyard.service import audit, maintenance, models, runs, stages, versions
-from modelyard.service.maintenance import FsckReport
-from modelyard.service.ports import Readable, ReadStream
-from modelyard.service.runs import RunSpec
 
 
 class EmbeddedTransport:
+    local = True
+
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.ctx = registry.context
@@ -143,3 +147,11 @@ class EmbeddedTransport:
 
     def close(self) -> None:
         self.registry.close()
+
+
+def open_embedded(target: str | None, settings: Settings) -> EmbeddedTransport:
+    """The store at ``target`` (a path or ``file://`` URI), else the configured home."""
+    if target:
+        path = Path(target.removeprefix("file://"))
+        settings = settings.model_copy(update={"home": path})
+    return EmbeddedTransport(build(settings))

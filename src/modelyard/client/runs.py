@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import platform
 import subprocess
 import tempfile
@@ -11,13 +13,17 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.client.artifacts import build_manifest, push
 from modelyard.client.client import Client
 from modelyard.client.progress import transfer_progress
+from modelyard.domain.digests import Manifest
 from modelyard.domain.entities import Dataset, Metric, ModelVersion, NewVersion, Run
-from modelyard.service.runs import RunSpec
+from modelyard.domain.lineage import RunSpec
+
+if TYPE_CHECKING:
+    from modelyard.flavors import SavedModel
 
 
 def _git(*args: str) -> str | None:
@@ -29,7 +35,17 @@ def _git(*args: str) -> str | None:
 
 
 def code_version() -> tuple[str | None, bool | None]:
-    """The git commit of the working directory and whether it has uncommitted changes."""
+    """The git commit of the working directory and whether it has uncommitted changes.
+
+    Asked once per process and working directory: a process that starts many runs records
+    the state its code had when it first asked, not one ``git`` pair per run.
+    """
+    return _code_version_in(os.getcwd())
+
+
+@functools.cache
+def _code_version_in(cwd: str) -> tuple[str | None, bool | None]:
+    del cwd  # the cache key: git runs in the current directory
     commit = _git("rev-parse", "HEAD")
     if not commit:
         return None, None
@@ -38,12 +54,18 @@ def code_version() -> tuple[str | None, bool | None]:
 
 
 def installed_packages() -> dict[str, str]:
+    """Every installed distribution and its version, read once per process."""
+    return dict(_installed_packages())
+
+
+@functools.cache
+def _installed_packages() -> tuple[tuple[str, str], ...]:
     found: dict[str, str] = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name:
             found[name.lower()] = dist.version
-    return dict(sorted(found.items()))
+    return tuple(sorted(found.items()))
 
 
 class ActiveRun:
@@ -51,6 +73,7 @@ class ActiveRun:
 
     def __init__(self, client: Client, run: Run, owns_client: bool) -> None:
         self.client, self.run, self._owns = client, run, owns_client
+        self._ended = False
 
     @property
     def id(self) -> str:
@@ -66,13 +89,16 @@ class ActiveRun:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.end("FAILED" if exc_type else "FINISHED")
+            if not self._ended:
+                self.end("FAILED" if exc_type else "FINISHED")
         finally:
             if self._owns:
                 self.client.close()
 
     def end(self, status: str = "FINISHED") -> Run:
+        """End the run now; leaving the ``with`` block afterwards does not end it again."""
         self.run = self.client.transport.end_run(self.id, status)
+        self._ended = True
         return self.run
 
     def log_param(self, key: str, value: object) -> None:
@@ -122,7 +148,20 @@ class ActiveRun:
             manifest = build_manifest(root)
             with transfer_progress(f"uploading {name}", manifest.total_size) as bar:
                 push(self.client.transport, root, manifest, bar)
-        spec = NewVersion(
+        spec = self._version_spec(saved, manifest, name, description, tags or {})
+        return self.client.create_version(
+            registered_model_name or name, spec, idempotency_key=uuid.uuid4().hex
+        )
+
+    def _version_spec(
+        self,
+        saved: SavedModel,
+        manifest: Manifest,
+        name: str,
+        description: str,
+        tags: dict[str, str],
+    ) -> NewVersion:
+        return NewVersion(
             manifest=manifest,
             flavor=saved.flavor,
             flavor_metadata=saved.metadata,
@@ -132,10 +171,7 @@ class ActiveRun:
             run_id=self.id,
             source=f"runs:/{self.id}/{name}",
             description=description,
-            tags=tags or {},
-        )
-        return self.client.create_version(
-            registered_model_name or name, spec, idempotency_key=uuid.uuid4().hex
+            tags=tags,
         )
 
 
@@ -164,8 +200,12 @@ def start_run(
     return ActiveRun(client, client.transport.start_run(spec), owns)
 
 
-def load_model(uri: str, *, allow_pickle: bool = False, client: Client | None = None) -> Any:
-    """Load ``models:/NAME/3``, ``@alias``, ``/Production`` or ``/latest``, verified first."""
+def load_model(uri: str, *, allow_pickle: bool | str = False, client: Client | None = None) -> Any:
+    """Load ``models:/NAME/3``, ``@alias``, ``/Production`` or ``/latest``, verified first.
+
+    ``allow_pickle`` is False, True, or ``"sha256:<manifest digest>"``, which permits
+    unpickling only that exact version (see :meth:`Client.load_model`).
+    """
     if client is not None:
         return client.load_model(uri, allow_pickle=allow_pickle)
     with Client() as own:

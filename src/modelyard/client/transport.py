@@ -17,13 +17,15 @@ from modelyard.domain.entities import (
     Run,
     StageChange,
 )
-from modelyard.service.maintenance import FsckReport
-from modelyard.service.ports import Readable, ReadStream
-from modelyard.service.runs import RunSpec
+from modelyard.domain.fsck import FsckReport
+from modelyard.domain.lineage import RunSpec
+from modelyard.domain.streams import Readable, ReadStream
 
 
 class Transport(Protocol):
     user: str
+    # True when the store is on this machine (embedded), so its cache sits beside it.
+    local: bool
 
     def create_model(
         self, name: str, description: str, tags: dict[str, str]

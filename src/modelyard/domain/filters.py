@@ -72,6 +72,17 @@ def parse_filter(text: str | None, allowed: frozenset[str] = VERSION_FIELDS) -> 
     return Filter(tuple(clauses))
 
 
+def quote_value(value: str) -> str:
+    """A single-quoted filter literal that parses back to exactly ``value``."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def name_equals(name: str) -> str:
+    """The filter selecting one model's versions by name."""
+    return f"name = {quote_value(name)}"
+
+
 def _unquote(raw: str) -> str | int:
     if raw[0] in "'\"":
         return re.sub(r"\\(.)", r"\1", raw[1:-1])

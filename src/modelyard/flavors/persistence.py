@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from modelyard.errors import InvalidArgument
+from modelyard.domain.digests import Manifest
+from modelyard.errors import IntegrityError, InvalidArgument
 from modelyard.flavors import onnx_flavor, pyfunc_flavor, sklearn_flavor
 from modelyard.flavors.base import Flavor, LoadPolicy, Predictor
 from modelyard.flavors.descriptor import (
@@ -69,7 +70,11 @@ def save_model(
 
 
 def load_model(
-    directory: Path, *, allow_pickle: bool = False, trusted_types: Iterable[str] = ()
+    directory: Path,
+    *,
+    allow_pickle: bool = False,
+    trusted_types: Iterable[str] = (),
+    manifest: Manifest | None = None,
 ) -> Predictor:
     """Load the model saved in ``directory``.
 
@@ -79,13 +84,25 @@ def load_model(
     structurally before it is returned) or a builtin/numpy data type, or is named in
     ``trusted_types`` (loaded unchecked: the caller vouches for it); UnsafeArtifact
     otherwise. A pickle loads only with ``allow_pickle=True`` (UnsafeArtifact otherwise).
-    The result has ``predict(X)``, ``flavor`` and ``raw`` (the underlying model or session).
+    With ``manifest`` (the verified files of a version), the descriptor and every file it
+    names must be manifest entries, checked before each is read, so a file that was not
+    verified is never read. The result has ``predict(X)``, ``flavor`` and ``raw`` (the
+    underlying model or session).
     """
+    listed = None if manifest is None else {e.path for e in manifest.entries}
+    _require_listed(listed, DESCRIPTOR, "descriptor")
     saved = read_descriptor(directory)
+    for name in saved.files:
+        _require_listed(listed, name, "descriptor files entry")
     root = directory.resolve()
     _check_model_file(root, saved)
     policy = LoadPolicy.build(allow_pickle, trusted_types)
     return FLAVORS[saved.flavor].load(root, saved.metadata, policy)
+
+
+def _require_listed(listed: set[str] | None, name: str, field: str) -> None:
+    if listed is not None and name not in listed:
+        raise IntegrityError(f"{field} {name!r} is not a file of the verified version")
 
 
 def _choose_flavor(model: Any, name: str | None) -> Flavor:

@@ -4,37 +4,18 @@ the audit chain is intact."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 from modelyard.domain.filters import Filter
+
+# Re-exported: these moved to the domain so the SDK can use them without the service.
+from modelyard.domain.fsck import FsckReport as FsckReport
+from modelyard.domain.fsck import Problem as Problem
 from modelyard.errors import IntegrityError, NotFound
 from modelyard.service.audit import verify_chain
 from modelyard.service.context import Context
 
 CHUNK = 1024 * 1024
 BATCH = 500
-
-
-@dataclass(frozen=True)
-class Problem:
-    model: str
-    version: int
-    path: str
-    digest: str
-    kind: str  # "missing" or "corrupt"
-
-
-@dataclass
-class FsckReport:
-    versions: int = 0
-    blobs: int = 0
-    audit_events: int = 0
-    audit_ok: bool = True
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.audit_ok and not self.problems
 
 
 def _blob_state(ctx: Context, digest: str, size: int) -> str | None:

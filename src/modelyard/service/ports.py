@@ -24,6 +24,11 @@ from modelyard.domain.entities import (
 from modelyard.domain.filters import Filter
 from modelyard.domain.ordering import MODEL_ORDER, VERSION_ORDER, Order
 from modelyard.domain.stages import Stage
+
+# Re-exported: these moved to the domain so the SDK can use them without the service.
+from modelyard.domain.streams import BlobInfo as BlobInfo
+from modelyard.domain.streams import Readable as Readable
+from modelyard.domain.streams import ReadStream as ReadStream
 from modelyard.domain.tracking import ArtifactRecord, Experiment, LoggedModel
 
 if TYPE_CHECKING:  # runs imports this module: the spec type is for annotations only
@@ -133,20 +138,6 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, write: bool) -> UnitOfWork: ...
-
-
-@dataclass(frozen=True)
-class BlobInfo:
-    digest: str
-    size: int
-
-
-class Readable(Protocol):
-    def read(self, n: int = -1, /) -> bytes: ...
-
-
-class ReadStream(Readable, Protocol):
-    def close(self) -> None: ...
 
 
 class BlobStore(Protocol):

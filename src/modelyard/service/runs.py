@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from modelyard.domain import names
 from modelyard.domain.digests import sha256_hex
 from modelyard.domain.entities import Dataset, Metric, Run, RunStatus
+
+# Re-exported: these moved to the domain so the SDK can use them without the service.
+from modelyard.domain.lineage import RunSpec as RunSpec
+from modelyard.domain.lineage import run_id as run_id
 from modelyard.errors import Conflict, InvalidArgument
 from modelyard.service.context import Context, record
 from modelyard.service.ports import Repository
@@ -17,31 +21,12 @@ from modelyard.service.ports import Repository
 MAX_PARAM_VALUE = 6000
 MAX_BATCH = 1000
 MAX_DATASETS = 100
-_RUN_ID = re.compile(r"[0-9a-f]{32}")
 _COMMIT = re.compile(r"[0-9a-f]{7,64}")
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    experiment: str = "Default"
-    name: str = ""
-    params: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    git_commit: str | None = None
-    git_dirty: bool | None = None
-    python_version: str = ""
-    packages: dict[str, str] = field(default_factory=dict)
 
 
 def _commit(value: str | None) -> str | None:
     if value is not None and not _COMMIT.fullmatch(value):
         raise InvalidArgument("git commit must be 7-64 hex digits")
-    return value
-
-
-def run_id(value: object) -> str:
-    if not isinstance(value, str) or not _RUN_ID.fullmatch(value):
-        raise InvalidArgument(f"invalid run id {str(value)[:40]!r}")
     return value
 
 

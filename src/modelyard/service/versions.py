@@ -10,7 +10,8 @@ from dataclasses import replace
 from modelyard.domain import names
 from modelyard.domain.digests import Manifest
 from modelyard.domain.entities import ModelVersion, NewVersion, Page, RegisteredModel
-from modelyard.domain.filters import VERSION_FIELDS, parse_filter
+from modelyard.domain.filters import VERSION_FIELDS, name_equals, parse_filter
+from modelyard.domain.jsonvalues import finite_json
 from modelyard.domain.ordering import VERSION_ORDER, version_order
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.domain.stages import Stage
@@ -49,6 +50,8 @@ def _check_spec(spec: NewVersion) -> NewVersion:
         spec,
         manifest=Manifest.build(spec.manifest.entries),
         flavor=_flavor(spec.flavor),
+        flavor_metadata=finite_json(spec.flavor_metadata, "flavor_metadata"),
+        signature=finite_json(spec.signature, "signature"),
         python_version=names.line(spec.python_version, "python version", 64),
         requirements=tuple(names.line(r, "requirement", 512) for r in spec.requirements),
         description=names.description(spec.description),
@@ -237,8 +240,7 @@ def list_versions(
     ctx: Context, name: str, max_results: int | str | None = 100, page_token: str | None = None
 ) -> Page[ModelVersion]:
     model = get_model(ctx, name)
-    quoted = model.name.replace("'", "\\'")
-    return search_versions(ctx, f"name = '{quoted}'", max_results, page_token)
+    return search_versions(ctx, name_equals(model.name), max_results, page_token)
 
 
 def update_version(ctx: Context, name: str, ref: object, description: str) -> ModelVersion:
