@@ -11,7 +11,7 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 
 import modelyard
-from modelyard.client.artifacts import build_manifest
+from modelyard.client.artifacts import build_manifest, push
 from modelyard.client.client import Client
 from modelyard.client.transport import Transport
 from modelyard.domain.digests import Manifest
@@ -304,3 +304,36 @@ def test_download_beaten_by_a_concurrent_download_keeps_its_entry(client: Client
     assert files_under(root) == FILES
     assert os.stat(root).st_ino == racing.rival_inode  # not swapped under the rival's feet
     assert [p.name for p in root.parent.iterdir()] == [root.name]
+
+
+def _unlisted_version(client: Client, tmp_path: Path) -> tuple[str, np.ndarray, np.ndarray]:
+    """A version whose skops file holds a scikit-learn type off the allowlist (KMeans)."""
+    import skops.io
+    from sklearn.cluster import KMeans
+
+    from tests.unit.flavors.support import write_skops_dir
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    model = KMeans(n_clusters=2, n_init=1, random_state=0).fit(X)
+    root = tmp_path / "kmeans"
+    root.mkdir()
+    write_skops_dir(root, skops.io.dumps(model))
+    manifest = build_manifest(root)
+    push(client.transport, root, manifest)
+    mv = client.create_version("Clusters", NewVersion(manifest=manifest, flavor="sklearn"))
+    return f"models:/Clusters/{mv.version}", X, model.predict(X)
+
+
+def test_load_model_unlisted_type_raises_unsafe_artifact(client: Client, tmp_path: Path) -> None:
+    uri, _, _ = _unlisted_version(client, tmp_path)
+
+    with pytest.raises(modelyard.UnsafeArtifact, match="KMeans"):
+        client.load_model(uri)
+
+
+def test_load_model_with_trusted_types_loads_unlisted_type(client: Client, tmp_path: Path) -> None:
+    uri, X, expected = _unlisted_version(client, tmp_path)
+
+    loaded = client.load_model(uri, trusted_types=["sklearn.cluster._kmeans.KMeans"])
+
+    assert (loaded.predict(X) == expected).all()

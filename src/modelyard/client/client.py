@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -234,7 +235,9 @@ class Client:
             cache = self.settings.cache_root(remote=not self._transport.local)
             return fetch_cached(self._transport, mv.manifest, cache, bar)
 
-    def load_model(self, uri: str, *, allow_pickle: bool | str = False) -> Any:
+    def load_model(
+        self, uri: str, *, allow_pickle: bool | str = False, trusted_types: Iterable[str] = ()
+    ) -> Any:
         """Load ``models:/NAME/…``, every file verified first; the result has ``predict``.
 
         A pickle-based model (cloudpickle) runs code when loaded, so it loads only with
@@ -243,6 +246,10 @@ class Client:
         stage points at when the call runs, and moving those is a registry write anyone
         with write access can make. With a digest, only the version you reviewed may be
         unpickled; any other is refused before a single file is read.
+
+        scikit-learn models stored with skops load only if every type in the file is on
+        modelyard's allowlist (each checked structurally); ``trusted_types`` names further
+        types, fully qualified, that you accept without those checks.
         """
         from modelyard.flavors import load_model as load_flavor
 
@@ -251,7 +258,9 @@ class Client:
         mv = self.get_version_by_uri(uri)
         permitted = _pickle_permitted(allow_pickle, mv)
         root = self._materialise(mv, None, None)
-        return load_flavor(root, allow_pickle=permitted, manifest=mv.manifest)
+        return load_flavor(
+            root, allow_pickle=permitted, trusted_types=trusted_types, manifest=mv.manifest
+        )
 
 
 def _pickle_permitted(allow_pickle: bool | str, mv: ModelVersion) -> bool:

@@ -8,7 +8,7 @@ import platform
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -200,13 +200,20 @@ def start_run(
     return ActiveRun(client, client.transport.start_run(spec), owns)
 
 
-def load_model(uri: str, *, allow_pickle: bool | str = False, client: Client | None = None) -> Any:
+def load_model(
+    uri: str,
+    *,
+    allow_pickle: bool | str = False,
+    trusted_types: Iterable[str] = (),
+    client: Client | None = None,
+) -> Any:
     """Load ``models:/NAME/3``, ``@alias``, ``/Production`` or ``/latest``, verified first.
 
     ``allow_pickle`` is False, True, or ``"sha256:<manifest digest>"``, which permits
-    unpickling only that exact version (see :meth:`Client.load_model`).
+    unpickling only that exact version; ``trusted_types`` names skops types beyond
+    modelyard's allowlist (see :meth:`Client.load_model`).
     """
     if client is not None:
-        return client.load_model(uri, allow_pickle=allow_pickle)
+        return client.load_model(uri, allow_pickle=allow_pickle, trusted_types=trusted_types)
     with Client() as own:
-        return own.load_model(uri, allow_pickle=allow_pickle)
+        return own.load_model(uri, allow_pickle=allow_pickle, trusted_types=trusted_types)
