@@ -16,7 +16,7 @@ from modelyard.domain.entities import Page
 from modelyard.domain.paging import decode_token, encode_token, page_size
 from modelyard.domain.tracking import ArtifactRecord, LoggedModel
 from modelyard.errors import InvalidArgument, NotFound
-from modelyard.service.context import Context, record
+from modelyard.service.context import Context, append_audit
 from modelyard.service.ports import Readable
 from modelyard.service.runs import run_id
 from modelyard.service.tracking import get_experiment
@@ -47,7 +47,7 @@ def put_artifact(ctx: Context, path: str, stream: Readable) -> ArtifactRecord:
     rec = ArtifactRecord(path, info.digest, info.size, ctx.clock())
     with ctx.uow(write=True) as uow:
         uow.repo.put_artifact(rec)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "artifact.put",
@@ -141,7 +141,7 @@ def create_logged_model(
         if model.run_id:
             uow.repo.get_run(model.run_id)
         uow.repo.add_logged_model(model)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "logged_model.create",
@@ -179,7 +179,7 @@ def update_logged_model(
             updated_at=ctx.clock(),
         )
         uow.repo.update_logged_model(after)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "logged_model.update",

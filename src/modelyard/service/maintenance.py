@@ -31,6 +31,7 @@ class FsckReport:
     audit_events: int = 0
     audit_ok: bool = True
     problems: list[Problem] = field(default_factory=list)
+    audit_problem: str = ""  # why the chain failed to verify, e.g. a truncated tail
 
     @property
     def ok(self) -> bool:
@@ -74,6 +75,6 @@ def fsck(ctx: Context) -> FsckReport:
     report.blobs = len(states)
     try:
         report.audit_events = verify_chain(ctx)
-    except IntegrityError:
-        report.audit_ok = False
+    except IntegrityError as exc:
+        report.audit_ok, report.audit_problem = False, exc.message
     return report

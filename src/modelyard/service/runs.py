@@ -11,7 +11,7 @@ from modelyard.domain import names
 from modelyard.domain.digests import sha256_hex
 from modelyard.domain.entities import Dataset, Metric, Run, RunStatus
 from modelyard.errors import Conflict, InvalidArgument
-from modelyard.service.context import Context, record
+from modelyard.service.context import Context, append_audit
 
 MAX_PARAM_VALUE = 6000
 MAX_BATCH = 1000
@@ -85,7 +85,7 @@ def start_run(ctx: Context, spec: RunSpec) -> Run:
             uow.repo.add_params(run.id, params)
         for k, v in tags.items():
             uow.repo.set_run_tag(run.id, k, v)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "run.start",
@@ -119,7 +119,7 @@ def log_params(ctx: Context, rid: str, params: dict[str, object]) -> None:
         new = {k: v for k, v in checked.items() if k not in run.params}
         if new:
             uow.repo.add_params(rid, new)
-            record(ctx, uow.repo, "run.params", after={"run_id": rid, "params": new})
+            append_audit(ctx, uow.repo, "run.params", after={"run_id": rid, "params": new})
         uow.commit()
 
 
@@ -146,7 +146,7 @@ def log_metrics(ctx: Context, rid: str, metrics: Iterable[Metric]) -> None:
     with ctx.uow(write=True) as uow:
         _running(uow.repo.get_run(rid))
         uow.repo.add_metrics(rid, checked)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "run.metrics",
@@ -166,7 +166,7 @@ def log_dataset(ctx: Context, rid: str, dataset: Dataset) -> None:
     with ctx.uow(write=True) as uow:
         _running(uow.repo.get_run(rid))
         uow.repo.add_dataset(rid, checked)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "run.dataset",
@@ -196,7 +196,7 @@ def set_run_tags(ctx: Context, rid: str, tags: dict[str, str]) -> None:
         _running(uow.repo.get_run(rid))
         for key, value in checked.items():
             uow.repo.set_run_tag(rid, key, value)
-        record(ctx, uow.repo, "run.tag.set", after={"run_id": rid, "tags": checked})
+        append_audit(ctx, uow.repo, "run.tag.set", after={"run_id": rid, "tags": checked})
         uow.commit()
 
 
@@ -212,7 +212,7 @@ def end_run(ctx: Context, rid: str, status: str = "FINISHED") -> Run:
     with ctx.uow(write=True) as uow:
         _running(uow.repo.get_run(rid))
         uow.repo.end_run(rid, final, ctx.clock())
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "run.end",

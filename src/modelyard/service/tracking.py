@@ -11,7 +11,7 @@ from modelyard.domain.entities import Page, Run, RunStatus
 from modelyard.domain.paging import decode_token, encode_token, page_size
 from modelyard.domain.tracking import DEFAULT_EXPERIMENT, DEFAULT_EXPERIMENT_ID, Experiment
 from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
-from modelyard.service.context import Context, record
+from modelyard.service.context import Context, append_audit
 from modelyard.service.ports import Repository
 from modelyard.service.runs import run_id
 
@@ -36,7 +36,7 @@ def create_experiment(ctx: Context, name: str) -> Experiment:
     experiment = Experiment(ctx.new_id(), name, ctx.clock(), ctx.actor)
     with ctx.uow(write=True) as uow:
         uow.repo.add_experiment(experiment)
-        record(ctx, uow.repo, "experiment.create", after={"id": experiment.id, "name": name})
+        append_audit(ctx, uow.repo, "experiment.create", after={"id": experiment.id, "name": name})
         uow.commit()
     return experiment
 
@@ -109,5 +109,5 @@ def delete_run_tag(ctx: Context, rid: str, key: str) -> None:
         if key not in run.tags:
             raise NotFound(f"run {rid} has no tag {key!r}")
         uow.repo.delete_run_tag(rid, key)
-        record(ctx, uow.repo, "run.tag.delete", before={"run_id": rid, key: run.tags[key]})
+        append_audit(ctx, uow.repo, "run.tag.delete", before={"run_id": rid, key: run.tags[key]})
         uow.commit()

@@ -15,8 +15,8 @@ from modelyard.domain.ordering import VERSION_ORDER, version_order
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.domain.stages import Stage
 from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
-from modelyard.service.context import Context, record
-from modelyard.service.models import MAX_TAGS, check_tags, get_model, new_model
+from modelyard.service.context import Context, append_audit
+from modelyard.service.models import MAX_TAGS, check_tags, get_model, insert_model
 from modelyard.service.paging import paged, search_query
 from modelyard.service.ports import Repository, VersionUpdate
 
@@ -137,11 +137,11 @@ def _create_version_once(
             created_by=ctx.actor,
         )
         repo.add_version(version, (key, request) if key is not None else None)
-        record(
+        append_audit(
             ctx,
             repo,
             "version.create",
-            model=model.name,
+            model=model,
             version=number,
             after={
                 "manifest_digest": version.manifest_digest,
@@ -163,7 +163,7 @@ def _model_for_create(
     except NotFound:
         if not create_model:
             raise
-    new_model(ctx, repo, name, "", {})
+    insert_model(ctx, repo, name, "", {})
     return repo.get_model(name, lock=True)
 
 
@@ -229,11 +229,11 @@ def update_version(ctx: Context, name: str, ref: object, description: str) -> Mo
         uow.repo.update_version(
             model.id, v.version, VersionUpdate(description=description), ctx.clock()
         )
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "version.update",
-            model=model.name,
+            model=model,
             version=v.version,
             before={"description": v.description},
             after={"description": description},
@@ -252,11 +252,11 @@ def delete_version(ctx: Context, name: str, ref: object) -> None:
         for alias in v.aliases:
             uow.repo.delete_alias(model.id, alias)
         uow.repo.delete_version(model.id, v.version, ctx.clock())
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "version.delete",
-            model=model.name,
+            model=model,
             version=v.version,
             before={
                 "stage": v.stage.value,
@@ -277,11 +277,11 @@ def set_version_tag(ctx: Context, name: str, ref: object, key: str, value: str) 
             raise InvalidArgument(f"a version has at most {MAX_TAGS} tags")
         uow.repo.set_version_tag(model.id, v.version, key, value)
         before = {key: v.tags[key]} if key in v.tags else None
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "version.tag.set",
-            model=model.name,
+            model=model,
             version=v.version,
             before=before,
             after={key: value},
@@ -297,11 +297,11 @@ def delete_version_tag(ctx: Context, name: str, ref: object, key: str) -> None:
         if key not in v.tags:
             raise NotFound(f"version {v.version} of {model.name!r} has no tag {key!r}")
         uow.repo.delete_version_tag(model.id, v.version, key)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "version.tag.delete",
-            model=model.name,
+            model=model,
             version=v.version,
             before={key: v.tags[key]},
         )
