@@ -112,7 +112,7 @@ def log_params(ctx: Context, rid: str, params: dict[str, object]) -> None:
     """Add params; a param is written once and never changed."""
     rid, checked = run_id(rid), _params(params)
     with ctx.uow(write=True) as uow:
-        run = _running(uow.repo.get_run(rid))
+        run = _running(uow.repo.get_run(rid, lock=True))
         changed = {k for k, v in checked.items() if k in run.params and run.params[k] != v}
         if changed:
             raise Conflict(f"params already logged with other values: {sorted(changed)}")
@@ -144,7 +144,7 @@ def log_metrics(ctx: Context, rid: str, metrics: Iterable[Metric]) -> None:
     if not checked:
         return
     with ctx.uow(write=True) as uow:
-        _running(uow.repo.get_run(rid))
+        _running(uow.repo.get_run(rid, lock=True))
         uow.repo.add_metrics(rid, checked)
         append_audit(
             ctx,
@@ -164,7 +164,7 @@ def log_dataset(ctx: Context, rid: str, dataset: Dataset) -> None:
         context=names.text(dataset.context, "dataset context", 64),
     )
     with ctx.uow(write=True) as uow:
-        _running(uow.repo.get_run(rid))
+        _running(uow.repo.get_run(rid, lock=True))
         uow.repo.add_dataset(rid, checked)
         append_audit(
             ctx,
@@ -193,7 +193,7 @@ def set_run_tags(ctx: Context, rid: str, tags: dict[str, str]) -> None:
     if not checked:
         return
     with ctx.uow(write=True) as uow:
-        _running(uow.repo.get_run(rid))
+        _running(uow.repo.get_run(rid, lock=True))
         for key, value in checked.items():
             uow.repo.set_run_tag(rid, key, value)
         append_audit(ctx, uow.repo, "run.tag.set", after={"run_id": rid, "tags": checked})
@@ -210,7 +210,7 @@ def end_run(ctx: Context, rid: str, status: str = "FINISHED") -> Run:
     if final is RunStatus.RUNNING:
         raise InvalidArgument("a run cannot be ended as RUNNING")
     with ctx.uow(write=True) as uow:
-        _running(uow.repo.get_run(rid))
+        _running(uow.repo.get_run(rid, lock=True))
         uow.repo.end_run(rid, final, ctx.clock())
         append_audit(
             ctx,

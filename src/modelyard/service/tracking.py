@@ -103,7 +103,7 @@ def search_runs(
 def delete_run_tag(ctx: Context, rid: str, key: str) -> None:
     rid, key = run_id(rid), names.tag_key(key)
     with ctx.uow(write=True) as uow:
-        run = uow.repo.get_run(rid)
+        run = uow.repo.get_run(rid, lock=True)
         if run.status is not RunStatus.RUNNING:
             raise Conflict(f"run {rid} has ended ({run.status.value}); its lineage is frozen")
         if key not in run.tags:
