@@ -44,6 +44,7 @@ from modelyard.errors import (
 from modelyard.service.context import Context
 from modelyard.service.ports import (
     BlobInfo,
+    BlobReferences,
     Readable,
     RequestClaim,
     StoredRequest,
@@ -372,16 +373,16 @@ class FakeRepository:
             del self.state.requests[k]
         return len(old)
 
-    def blob_referenced(self, digest: str) -> bool:
+    def blob_references(self, digest: str) -> BlobReferences:
+        states = set()
         for key, v in self.state.versions.items():
-            live = key not in self.state.deleted_versions
-            model_live = self.state.models[key[0]].deleted_at is None
-            if live and model_live and digest in v.manifest.blob_digests():
-                return True
+            if digest in v.manifest.blob_digests():
+                model_live = self.state.models[key[0]].deleted_at is None
+                states.add(model_live and key not in self.state.deleted_versions)
         artifacts = self.state.__dict__.get("mlflow")
-        return artifacts is not None and any(
-            a.sha256 == digest for a in artifacts.artifacts.values()
-        )
+        if artifacts is not None and any(a.sha256 == digest for a in artifacts.artifacts.values()):
+            states.add(True)
+        return BlobReferences(live=True in states, deleted=False in states)
 
 
 SortValue = str | int | datetime

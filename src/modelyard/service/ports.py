@@ -54,6 +54,12 @@ class StoredRequest:
     response: StoredResponse | None  # None while running, or if it died before answering
 
 
+@dataclass(frozen=True)
+class BlobReferences:
+    live: bool  # a live version of a live model, or an MLflow artifact record
+    deleted: bool  # a deleted version, or a version of a deleted model
+
+
 class Repository(Protocol):
     # registered models -------------------------------------------------------------
     def add_model(self, model: RegisteredModel) -> None: ...
@@ -134,8 +140,8 @@ class Repository(Protocol):
     def get_request(self, actor: str, key: str) -> StoredRequest | None: ...
     def complete_request(self, actor: str, key: str, response: StoredResponse) -> None: ...
     def purge_requests(self, before: datetime) -> int: ...
-    def blob_referenced(self, digest: str) -> bool:
-        """A live version or an MLflow artifact record names this blob."""
+    def blob_references(self, digest: str) -> BlobReferences:
+        """Who names this blob: live versions or MLflow artifact records, deleted versions."""
         ...
 
     # MLflow tracking protocol: experiments, run queries, artifact files, logged models ---

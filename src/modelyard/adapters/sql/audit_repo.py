@@ -14,7 +14,12 @@ from modelyard.domain import names
 from modelyard.domain.audit import GENESIS
 from modelyard.domain.entities import AuditEvent
 from modelyard.errors import NotFound, RequestInProgress
-from modelyard.service.ports import RequestClaim, StoredRequest, StoredResponse
+from modelyard.service.ports import (
+    BlobReferences,
+    RequestClaim,
+    StoredRequest,
+    StoredResponse,
+)
 
 events, head, request_keys = t.audit_events, t.audit_head, t.request_keys
 
@@ -116,26 +121,25 @@ class AuditRepositoryMixin(RepoBase):
         done = self.conn.execute(delete(request_keys).where(request_keys.c.created_at < before))
         return int(done.rowcount)
 
-    def blob_referenced(self, digest: str) -> bool:
+    def blob_references(self, digest: str) -> BlobReferences:
         refs, versions, models = t.version_blobs, t.model_versions, t.registered_models
-        live = (
-            select(refs.c.sha256)
+        live = versions.c.deleted_at.is_(None) & models.c.deleted_at.is_(None)
+        q = (
+            select(live.label("live"))
+            .select_from(refs)
             .join(
                 versions,
                 (versions.c.model_id == refs.c.model_id) & (versions.c.version == refs.c.version),
             )
             .join(models, models.c.id == refs.c.model_id)
-            .where(
-                refs.c.sha256 == digest,
-                versions.c.deleted_at.is_(None),
-                models.c.deleted_at.is_(None),
-            )
-            .limit(1)
+            .where(refs.c.sha256 == digest)
         )
-        if self.conn.execute(live).first() is not None:
-            return True
-        artifact = select(t.artifact_files.c.path).where(t.artifact_files.c.sha256 == digest)
-        return self.conn.execute(artifact.limit(1)).first() is not None
+        states = {bool(r.live) for r in self.conn.execute(q)}
+        if True not in states:
+            artifact = select(t.artifact_files.c.path).where(t.artifact_files.c.sha256 == digest)
+            if self.conn.execute(artifact.limit(1)).first() is not None:
+                states.add(True)
+        return BlobReferences(live=True in states, deleted=False in states)
 
 
 def _event(r: Row[Any]) -> AuditEvent:

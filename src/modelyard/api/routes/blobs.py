@@ -13,8 +13,10 @@ from modelyard import wire
 from modelyard.api.deps import Reg
 from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.api.streaming import BodyReader
+from modelyard.bootstrap import Registry
 from modelyard.domain.digests import sha256_hex
-from modelyard.errors import InvalidArgument, ModelyardError
+from modelyard.errors import InvalidArgument, ModelyardError, NotFound
+from modelyard.service.maintenance import blob_readable
 from modelyard.service.ports import BlobInfo, ReadStream
 
 router = APIRouter(prefix="/api/v1/blobs", responses=ERROR_RESPONSES, tags=["blobs"])
@@ -37,6 +39,13 @@ def _digest(ref: str) -> str:
     if not ref.startswith("sha256:"):
         raise InvalidArgument("blob reference must be sha256:<hex>")
     return sha256_hex(ref)
+
+
+def _readable(reg: Registry, ref: str) -> str:
+    digest = _digest(ref)
+    if not blob_readable(reg.context, digest):
+        raise NotFound(f"blob sha256:{digest} belongs only to deleted versions")
+    return digest
 
 
 @router.put("/{ref}", status_code=201, response_model=wire.BlobOut)
@@ -79,7 +88,7 @@ def _chunks(f: ReadStream, remaining: int) -> Iterator[bytes]:
 @router.get("/{ref}")
 def get_blob(ref: str, request: Request, reg: Reg) -> Response:
     """Stream a blob out; honours a single `Range: bytes=a-b`."""
-    digest = _digest(ref)
+    digest = _readable(reg, ref)
     size = reg.blobs.size(digest)
     span = _byte_range(request.headers.get("range"), size)
     start, end = span if span else (0, size - 1)
@@ -103,7 +112,7 @@ def get_blob(ref: str, request: Request, reg: Reg) -> Response:
 @router.head("/{ref}")
 def head_blob(ref: str, reg: Reg) -> Response:
     """Whether a blob exists, and its size."""
-    digest = _digest(ref)
+    digest = _readable(reg, ref)
     size = reg.blobs.size(digest)
     return Response(
         status_code=200, headers={"Content-Length": str(size), "Accept-Ranges": "bytes"}
