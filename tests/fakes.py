@@ -84,6 +84,7 @@ class RegistryState:
     audit: list[AuditEvent] = field(default_factory=list)
     head: tuple[int, str] = (0, GENESIS)  # the audit_head row, kept apart as in SQL
     requests: dict[tuple[str, str], StoredRequest] = field(default_factory=dict)
+    attempts: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class FakeRepository:
@@ -353,10 +354,12 @@ class FakeRepository:
         if self._claimed:
             return
         old = self.state.requests.get((claim.actor, claim.key))
-        if old is not None and old.created_at >= expired_before:
+        if old is None or old.created_at < expired_before:
+            stored = StoredRequest(claim.fingerprint, claim.at, None)
+            self.state.requests[(claim.actor, claim.key)] = stored
+            self.state.attempts[(claim.actor, claim.key)] = claim.attempt
+        elif self.state.attempts.get((claim.actor, claim.key)) != claim.attempt:
             raise RequestInProgress("a request with this Idempotency-Key was already applied")
-        stored = StoredRequest(claim.fingerprint, claim.at, None)
-        self.state.requests[(claim.actor, claim.key)] = stored
         self._claimed = True
 
     def get_request(self, actor: str, key: str) -> StoredRequest | None:

@@ -62,7 +62,7 @@ class IdempotencyKeyReused(Conflict):
     """An Idempotency-Key was sent again with a different request."""
 
     code = "IDEMPOTENCY_KEY_REUSED"
-    http_status = 422
+    http_status = 409
 
 
 class RequestInProgress(Conflict):

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from modelyard.api import errors
+from modelyard.api.idempotency import Idempotency
 from modelyard.api.limits import BodyLimit
 from modelyard.api.metrics import Metrics, Observe
 from modelyard.api.mlflow import artifacts as mlflow_artifacts
@@ -63,6 +64,7 @@ def create_app(
         mlflow_server.fallback,  # last: MLflow's 404 for what modelyard lacks
     ):
         app.include_router(router)
+    app.add_middleware(Idempotency)  # inside BodyLimit: the bodies it buffers are capped
     app.add_middleware(BodyLimit)
     # outermost: 413s get a request id and are counted
     app.add_middleware(Observe, metrics=app.state.metrics)

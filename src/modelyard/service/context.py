@@ -28,6 +28,7 @@ class RequestKey:
 
     key: str
     fingerprint: str
+    attempt: str  # this delivery of the request: a retry has another
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def append_audit(
     at = ctx.clock()
     if ctx.request_key is not None:
         key = ctx.request_key
-        claim = RequestClaim(ctx.actor, key.key, key.fingerprint, at)
+        claim = RequestClaim(ctx.actor, key.key, key.fingerprint, key.attempt, at)
         repo.claim_request(claim, at - REQUEST_KEY_TTL)
     seq, prev = repo.audit_head()
     name, model_id = (model.name, model.id) if model is not None else (None, None)

@@ -37,6 +37,7 @@ class RequestClaim:
     actor: str
     key: str
     fingerprint: str
+    attempt: str  # a request of several units of work claims once per unit, same attempt
     at: datetime
 
 
@@ -132,9 +133,10 @@ class Repository(Protocol):
 
     # request keys (Idempotency-Key) and blob references ------------------------------
     def claim_request(self, claim: RequestClaim, expired_before: datetime) -> None:
-        """Take the key in this unit of work (once; later calls are no-ops); a key taken
-        by another unit of work raises RequestInProgress. Older claims than
-        ``expired_before`` are replaced."""
+        """Take the key in this unit of work (once; later calls are no-ops). A key taken by
+        another attempt raises RequestInProgress; one taken by the same attempt (an earlier
+        unit of work of the same request) is kept. Claims older than ``expired_before`` are
+        replaced."""
         ...
 
     def get_request(self, actor: str, key: str) -> StoredRequest | None: ...

@@ -14,7 +14,14 @@ from modelyard.domain.filters import VERSION_FIELDS, parse_filter
 from modelyard.domain.ordering import VERSION_ORDER, version_order
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.domain.stages import Stage
-from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from modelyard.domain.values import json_object
+from modelyard.errors import (
+    AlreadyExists,
+    Conflict,
+    IdempotencyKeyReused,
+    InvalidArgument,
+    NotFound,
+)
 from modelyard.service.context import Context, append_audit
 from modelyard.service.models import MAX_TAGS, check_tags, get_model, insert_model
 from modelyard.service.paging import paged, search_query
@@ -32,14 +39,21 @@ def _flavor(value: str) -> str:
 
 
 def _request_digest(spec: NewVersion) -> str:
+    """What a retried create must repeat exactly: every field of the request."""
     body = {
         "manifest": spec.manifest.digest,
         "flavor": spec.flavor,
+        "flavor_metadata": spec.flavor_metadata,
+        "signature": spec.signature,
+        "requirements": list(spec.requirements),
+        "python_version": spec.python_version,
+        "source": spec.source,
         "run_id": spec.run_id,
         "description": spec.description,
         "tags": spec.tags,
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _check_spec(spec: NewVersion) -> NewVersion:
@@ -54,6 +68,8 @@ def _check_spec(spec: NewVersion) -> NewVersion:
         description=names.description(spec.description),
         tags=check_tags(spec.tags),
         source=names.line(spec.source, "source", 2048),
+        flavor_metadata=json_object(spec.flavor_metadata, "flavor_metadata"),
+        signature=None if spec.signature is None else json_object(spec.signature, "signature"),
     )
 
 
@@ -113,36 +129,14 @@ def _create_version_once(
             found = repo.find_idempotent(model.id, key)
             if found is not None:
                 return _replay(repo, model, found, request)
-        number = repo.allocate_version(model.id)
-        now = ctx.clock()
-        version = ModelVersion(
-            model_id=model.id,
-            name=model.name,
-            version=number,
-            stage=Stage.NONE,
-            description=spec.description,
-            tags=spec.tags,
-            aliases=(),
-            manifest_digest=spec.manifest.digest,
-            manifest=spec.manifest,
-            run_id=spec.run_id,
-            flavor=spec.flavor,
-            flavor_metadata=spec.flavor_metadata,
-            signature=spec.signature,
-            requirements=spec.requirements,
-            python_version=spec.python_version,
-            source=spec.source,
-            created_at=now,
-            updated_at=now,
-            created_by=ctx.actor,
-        )
+        version = _new_version(ctx, model, repo.allocate_version(model.id), spec)
         repo.add_version(version, (key, request) if key is not None else None)
         append_audit(
             ctx,
             repo,
             "version.create",
             model=model,
-            version=number,
+            version=version.version,
             after={
                 "manifest_digest": version.manifest_digest,
                 "run_id": spec.run_id,
@@ -150,9 +144,36 @@ def _create_version_once(
                 "tags": spec.tags,
             },
         )
-        created = repo.get_version(model.id, number)
+        created = repo.get_version(model.id, version.version)
         uow.commit()
     return created
+
+
+def _new_version(
+    ctx: Context, model: RegisteredModel, number: int, spec: NewVersion
+) -> ModelVersion:
+    now = ctx.clock()
+    return ModelVersion(
+        model_id=model.id,
+        name=model.name,
+        version=number,
+        stage=Stage.NONE,
+        description=spec.description,
+        tags=spec.tags,
+        aliases=(),
+        manifest_digest=spec.manifest.digest,
+        manifest=spec.manifest,
+        run_id=spec.run_id,
+        flavor=spec.flavor,
+        flavor_metadata=spec.flavor_metadata,
+        signature=spec.signature,
+        requirements=spec.requirements,
+        python_version=spec.python_version,
+        source=spec.source,
+        created_at=now,
+        updated_at=now,
+        created_by=ctx.actor,
+    )
 
 
 def _model_for_create(
@@ -172,8 +193,16 @@ def _replay(
 ) -> ModelVersion:
     stored_request, number = found
     if stored_request != request:
-        raise Conflict("idempotency key was already used for a different version request")
-    return repo.get_version(model.id, number)
+        raise IdempotencyKeyReused(
+            "idempotency key was already used for a different version request"
+        )
+    try:
+        return repo.get_version(model.id, number)
+    except NotFound:
+        raise Conflict(
+            f"idempotency key created version {number} of {model.name!r}, which has since"
+            " been deleted; use a new key to create another version"
+        ) from None
 
 
 def resolve(repo: Repository, model: RegisteredModel, ref: VersionRef) -> ModelVersion:

@@ -96,13 +96,16 @@ class AuditRepositoryMixin(RepoBase):
                         actor=claim.actor,
                         key=claim.key,
                         fingerprint=claim.fingerprint,
+                        attempt=claim.attempt,
                         created_at=claim.at,
                     )
                 )
         except sa_exc.IntegrityError:
-            raise RequestInProgress(
-                "a request with this Idempotency-Key was already applied or is still running"
-            ) from None
+            taken_by = select(request_keys.c.attempt).where(mine)
+            if self.conn.execute(taken_by).scalar() != claim.attempt:
+                raise RequestInProgress(
+                    "a request with this Idempotency-Key was already applied or is still running"
+                ) from None
         self._claimed = True
 
     def get_request(self, actor: str, key: str) -> StoredRequest | None:

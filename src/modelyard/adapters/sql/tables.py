@@ -242,6 +242,7 @@ request_keys = Table(
     Column("actor", String(256), primary_key=True),
     Column("key", String(128), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
+    Column("attempt", String(32), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("status", Integer, nullable=True),
     Column("content_type", String(128), nullable=True),

@@ -95,6 +95,7 @@ def _request_keys() -> None:
         sa.Column("actor", sa.String(256), nullable=False),
         sa.Column("key", sa.String(128), nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("attempt", sa.String(32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.Integer(), nullable=True),
         sa.Column("content_type", sa.String(128), nullable=True),
