@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None  # for S3-compatible stores other than AWS
     cache_dir: Path | None = None
     user: str | None = None
+    # SQLite: FULL survives power loss; NORMAL commits faster but may lose the last commits
+    sqlite_synchronous: str = "FULL"
 
     def db_url(self) -> str:
         return self.db or f"sqlite:///{(self.home / 'registry.db').resolve()}"
