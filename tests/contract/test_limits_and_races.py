@@ -3,6 +3,8 @@ the SQLite write lock gives up with Unavailable instead of escaping unmapped."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import secrets
 import threading
@@ -19,7 +21,7 @@ from modelyard.adapters.sql.uow import SqlUnitOfWorkFactory, make_engine
 from modelyard.domain.entities import NewVersion
 from modelyard.domain.filters import Clause, Filter
 from modelyard.errors import InvalidArgument, Unavailable
-from modelyard.service import runs, versions
+from modelyard.service import artifacts, runs, versions
 from modelyard.service.context import Context
 from tests.contract.conftest import backends, database_url, sql_factory
 from tests.fakes import MemoryBlobStore, new_version
@@ -74,6 +76,16 @@ def test_non_finite_number_in_stored_json_raises_invalid_argument(
 ) -> None:
     with pytest.raises(InvalidArgument, match="JSON cannot represent"):
         versions.create_version(ctx, "Fraud", _spec(ctx, **{field: {"inputs": [{"x": bad}]}}))
+
+
+def test_artifact_path_of_1000_three_byte_characters_is_stored_and_replaced(
+    ctx: Context,
+) -> None:
+    path = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(1000))  # ~3000 bytes
+    artifacts.put_artifact(ctx, path, io.BytesIO(b"one"))
+    artifacts.put_artifact(ctx, path, io.BytesIO(b"two"))
+    assert artifacts.get_artifact(ctx, path).size == 3
+    assert artifacts.get_artifact(ctx, path).sha256 == hashlib.sha256(b"two").hexdigest()
 
 
 def test_concurrent_run_tag_upserts_of_a_new_key_both_succeed(ctx: Context) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, select, update
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql
 
 from modelyard.adapters.sql import tables as t
 from modelyard.adapters.sql.base import RepoBase
@@ -75,14 +76,25 @@ class MlflowRepositoryMixin(RepoBase):
 
     def put_artifact(self, record: ArtifactRecord) -> None:
         values = {"sha256": record.sha256, "size": record.size, "created_at": record.created_at}
-        self._upsert(artifact_files, {"path": record.path}, values)
+        if not self.lock_rows:
+            self._upsert(artifact_files, {"path": record.path}, values)
+            return
+        stmt = postgresql.insert(artifact_files).values(path=record.path, **values)
+        unique = [func.md5(artifact_files.c.path)]
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=unique, set_=values))
+
+    def _path_is(self, path: str) -> ColumnElement[bool]:
+        same = artifact_files.c.path == path
+        if self.lock_rows:  # lets PostgreSQL use its md5(path) index
+            return and_(func.md5(artifact_files.c.path) == func.md5(path), same)
+        return same
 
     @staticmethod
     def _artifact(r: Row[Any]) -> ArtifactRecord:
         return ArtifactRecord(r.path, r.sha256, r.size, r.created_at)
 
     def get_artifact(self, path: str) -> ArtifactRecord:
-        r = self.conn.execute(select(artifact_files).where(artifact_files.c.path == path)).first()
+        r = self.conn.execute(select(artifact_files).where(self._path_is(path))).first()
         if r is None:
             raise NotFound(f"artifact {path!r} does not exist")
         return self._artifact(r)

@@ -264,6 +264,8 @@ experiments = Table(
 artifact_files = Table(
     "artifact_files",
     metadata,
+    # unique: the primary key on SQLite; on PostgreSQL a unique index on md5(path)
+    # (migration 0003), since a btree row cannot hold a long multi-byte path
     Column("path", String(1024), primary_key=True),
     Column("sha256", String(64), nullable=False),
     Column("size", BigInteger, nullable=False),

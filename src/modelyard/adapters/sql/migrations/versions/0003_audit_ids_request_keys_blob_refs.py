@@ -31,6 +31,10 @@ def upgrade() -> None:
         op.execute("CREATE INDEX ix_version_tags_kv ON version_tags (key, md5(value))")
         op.alter_column("model_versions", "python_version", type_=sa.String(64))
         op.alter_column("runs", "python_version", type_=sa.String(64))
+        # likewise a 1024-character artifact path of 3-byte characters; its uniqueness
+        # moves to md5(path)
+        op.execute("ALTER TABLE artifact_files DROP CONSTRAINT artifact_files_pkey")
+        op.execute("CREATE UNIQUE INDEX ux_artifact_files_path ON artifact_files (md5(path))")
     else:  # SQLite does not enforce VARCHAR lengths; no table rebuild needed
         op.create_index("ix_version_tags_kv", "version_tags", ["key", "value"])
 
@@ -138,6 +142,8 @@ def downgrade() -> None:
     op.drop_index("ix_version_tags_kv", table_name="version_tags")
     op.create_index("ix_version_tags_kv", "version_tags", ["key", "value"])
     if pg:
+        op.execute("DROP INDEX ux_artifact_files_path")
+        op.execute("ALTER TABLE artifact_files ADD PRIMARY KEY (path)")
         op.alter_column("runs", "python_version", type_=sa.String(32))
         op.alter_column("model_versions", "python_version", type_=sa.String(32))
     op.drop_index("ix_artifact_files_sha256", table_name="artifact_files")
