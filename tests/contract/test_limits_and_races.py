@@ -18,9 +18,9 @@ from sqlalchemy import text
 
 from modelyard.adapters.sql.migrate import upgrade
 from modelyard.adapters.sql.uow import SqlUnitOfWorkFactory, make_engine
-from modelyard.domain.entities import NewVersion
+from modelyard.domain.entities import Dataset, NewVersion
 from modelyard.domain.filters import Clause, Filter
-from modelyard.errors import InvalidArgument, Unavailable
+from modelyard.errors import Conflict, InvalidArgument, Unavailable
 from modelyard.service import artifacts, runs, versions
 from modelyard.service.context import Context
 from tests.contract.conftest import backends, database_url, sql_factory
@@ -107,6 +107,12 @@ def test_concurrent_run_tag_upserts_of_a_new_key_both_succeed(ctx: Context) -> N
         t.join(WAIT)
     assert errors == []
     assert runs.get_run(ctx, rid).tags["owner"].startswith("user-")
+
+
+def test_unmapped_constraint_violation_raises_conflict(ctx: Context) -> None:
+    orphan = Dataset("train", "ab" * 32, "s3://x", "training")
+    with pytest.raises(Conflict), ctx.uow(write=True) as uow:
+        uow.repo.add_dataset("0" * 32, orphan)  # no such run: a foreign key violation
 
 
 def test_sqlite_write_lock_timeout_raises_unavailable_and_closes(tmp_path: Path) -> None:

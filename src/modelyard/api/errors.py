@@ -37,12 +37,16 @@ def _doc(text: str) -> dict[str, Any]:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _doc("Invalid argument: a bad name, version, stage, filter, path or body"),
     404: _doc("The model, version, alias, run or blob does not exist"),
-    409: _doc("Already exists, or conflicts with the current state"),
+    409: _doc(
+        "Already exists, conflicts with the current state, or an Idempotency-Key was reused"
+        " for another request or is still in progress"
+    ),
     413: _doc("Request body too large"),
     416: _doc("Range not satisfiable"),
     422: _doc("Bytes do not match their declared digest"),
     500: _doc("Internal error (a bug; the body names the request id)"),
     503: _doc("A backing service is unavailable; retry"),
+    507: _doc("The blob store has no space left"),
 }
 
 

@@ -9,9 +9,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 
 from modelyard.adapters.sql.repository import SqlRepository
-from modelyard.errors import InvalidArgument, Unavailable
+from modelyard.errors import Conflict, InvalidArgument, Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_CONFLICT = "the change conflicts with one committed concurrently; retry it"
 # FULL syncs the WAL at every commit, so an acknowledged version survives power loss;
 # NORMAL syncs only at checkpoints and may lose the last commits (see docs/performance.md)
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
@@ -102,6 +103,10 @@ class SqlUnitOfWork:
             self._conn = None
         if isinstance(exc, sa_exc.OperationalError):
             raise Unavailable(f"database error: {type(exc.orig).__name__}") from None
+        if isinstance(exc, sa_exc.IntegrityError):
+            # the repository maps the violations it expects; any other is a concurrent
+            # writer's row, which a retry resolves: a conflict, never a 500
+            raise Conflict(_CONFLICT) from None
 
     def commit(self) -> None:
         assert self._conn is not None
@@ -109,6 +114,8 @@ class SqlUnitOfWork:
             self._conn.commit()
         except sa_exc.OperationalError as exc:
             raise Unavailable(f"database error: {type(exc.orig).__name__}") from None
+        except sa_exc.IntegrityError:
+            raise Conflict(_CONFLICT) from None
 
 
 class SqlUnitOfWorkFactory:
