@@ -80,6 +80,10 @@ class VersionRepositoryMixin(RepoBase):
                     model_id=version.model_id, version=version.version, key=k, value=value
                 )
             )
+        self._insert_blob_refs(version)
+
+    def _insert_blob_refs(self, version: ModelVersion) -> None:
+        """What garbage collection and blob reads consult: which versions name a blob."""
         refs = [
             {"model_id": version.model_id, "version": version.version, "sha256": d}
             for d in sorted(version.manifest.blob_digests())
