@@ -33,9 +33,24 @@ from modelyard.domain.entities import (
 from modelyard.domain.filters import Clause, Filter, match_value
 from modelyard.domain.ordering import MODEL_ORDER, STAGE_RANK, VERSION_ORDER, Order, total
 from modelyard.domain.stages import Stage
-from modelyard.errors import AlreadyExists, Conflict, IntegrityError, InvalidArgument, NotFound
+from modelyard.errors import (
+    AlreadyExists,
+    Conflict,
+    IntegrityError,
+    InvalidArgument,
+    NotFound,
+    RequestInProgress,
+)
 from modelyard.service.context import Context
-from modelyard.service.ports import BlobInfo, Readable, VersionUpdate
+from modelyard.service.ports import (
+    BlobInfo,
+    BlobReferences,
+    Readable,
+    RequestClaim,
+    StoredRequest,
+    StoredResponse,
+    VersionUpdate,
+)
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 _V = TypeVar("_V")
@@ -67,6 +82,9 @@ class RegistryState:
     stage_changes: list[tuple[str, StageChange]] = field(default_factory=list)
     runs: dict[str, Run] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
+    head: tuple[int, str] = (0, GENESIS)  # the audit_head row, kept apart as in SQL
+    requests: dict[tuple[str, str], StoredRequest] = field(default_factory=dict)
+    attempts: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class FakeRepository:
@@ -74,6 +92,7 @@ class FakeRepository:
 
     def __init__(self, state: RegistryState | None = None) -> None:
         self.state = state if state is not None else RegistryState()
+        self._claimed = False
 
     # registered models -------------------------------------------------------------
     def _live_row(self, name: str) -> ModelRow | None:
@@ -254,7 +273,9 @@ class FakeRepository:
         return [
             c
             for mid, c in self.state.stage_changes
-            if mid == model_id and (number is None or c.version == number)
+            if mid == model_id
+            and (number is None or c.version == number)
+            and (mid, c.version) not in self.state.deleted_versions
         ]
 
     # runs --------------------------------------------------------------------------
@@ -271,7 +292,7 @@ class FakeRepository:
     def _change_run(self, run_id: str, **changes: object) -> None:
         self.state.runs[run_id] = replace(self._run(run_id), **changes)  # type: ignore[arg-type]
 
-    def get_run(self, run_id: str) -> Run:
+    def get_run(self, run_id: str, *, lock: bool = False) -> Run:
         return copy.deepcopy(self._run(run_id))
 
     def add_params(self, run_id: str, params: dict[str, str]) -> None:
@@ -293,31 +314,78 @@ class FakeRepository:
         self._change_run(run_id, status=status, ended_at=at)
 
     # audit -------------------------------------------------------------------------
-    def audit_head(self) -> tuple[int, str]:
-        if not self.state.audit:
-            return 0, GENESIS
-        last = self.state.audit[-1]
-        return last.seq, last.hash
+    def audit_head(self, *, lock: bool = True) -> tuple[int, str]:
+        return self.state.head
 
     def add_audit(self, event: AuditEvent) -> None:
         seq, prev = self.audit_head()
         if event.seq != seq + 1 or event.prev_hash != prev:
             raise Conflict(f"audit event {event.seq} does not follow {seq}")
         self.state.audit.append(replace(event, at=event.at.astimezone(UTC)))
+        self.state.head = (event.seq, event.hash)
 
     def list_audit(
-        self, model: str | None, since: datetime | None, offset: int, limit: int
+        self, model_id: str | None, since: datetime | None, offset: int, limit: int
     ) -> list[AuditEvent]:
         found = [
             e
             for e in self.state.audit
-            if (
-                model is None
-                or (e.model is not None and names.name_key(e.model) == names.name_key(model))
-            )
-            and (since is None or e.at >= since)
+            if (model_id is None or e.model_id == model_id) and (since is None or e.at >= since)
         ]
         return sorted(found, key=lambda e: e.seq)[offset : offset + limit]
+
+    def get_model_id(self, name: str, *, deleted: bool = False) -> str:
+        if not deleted:
+            row = self._live_row(name)
+            if row is not None:
+                return row.id
+            raise NotFound(f"model {name!r} does not exist")
+        gone = [
+            r
+            for r in self.state.models.values()
+            if r.deleted_at is not None and names.name_key(r.name) == names.name_key(name)
+        ]
+        if not gone:
+            raise NotFound(f"model {name!r} does not exist")
+        return max(gone, key=lambda r: r.deleted_at or START).id
+
+    # request keys and blob references ----------------------------------------------
+    def claim_request(self, claim: RequestClaim, expired_before: datetime) -> None:
+        if self._claimed:
+            return
+        old = self.state.requests.get((claim.actor, claim.key))
+        if old is None or old.created_at < expired_before:
+            stored = StoredRequest(claim.fingerprint, claim.at, None)
+            self.state.requests[(claim.actor, claim.key)] = stored
+            self.state.attempts[(claim.actor, claim.key)] = claim.attempt
+        elif self.state.attempts.get((claim.actor, claim.key)) != claim.attempt:
+            raise RequestInProgress("a request with this Idempotency-Key was already applied")
+        self._claimed = True
+
+    def get_request(self, actor: str, key: str) -> StoredRequest | None:
+        return self.state.requests.get((actor, key))
+
+    def complete_request(self, actor: str, key: str, response: StoredResponse) -> None:
+        old = self.state.requests.get((actor, key))
+        if old is not None:
+            self.state.requests[(actor, key)] = replace(old, response=response)
+
+    def purge_requests(self, before: datetime) -> int:
+        old = [k for k, r in self.state.requests.items() if r.created_at < before]
+        for k in old:
+            del self.state.requests[k]
+        return len(old)
+
+    def blob_references(self, digest: str) -> BlobReferences:
+        states = set()
+        for key, v in self.state.versions.items():
+            if digest in v.manifest.blob_digests():
+                model_live = self.state.models[key[0]].deleted_at is None
+                states.add(model_live and key not in self.state.deleted_versions)
+        artifacts = self.state.__dict__.get("mlflow")
+        if artifacts is not None and any(a.sha256 == digest for a in artifacts.artifacts.values()):
+            states.add(True)
+        return BlobReferences(live=True in states, deleted=False in states)
 
 
 SortValue = str | int | datetime

@@ -63,7 +63,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Registry:
     """Open (and by default migrate) the store the settings name."""
     if settings.db is None:
         settings.home.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url())
+    engine = make_engine(settings.db_url(), sqlite_synchronous=settings.sqlite_synchronous)
     if migrate:
         upgrade(engine)
     blobs = build_blob_store(settings)

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None
     user: str | None = None
     max_blob_bytes: PositiveInt = DEFAULT_MAX_BLOB_BYTES  # server: larger uploads are refused (413)
+    # SQLite: FULL survives power loss; NORMAL commits faster but may lose the last commits
+    sqlite_synchronous: str = "FULL"
 
     def db_url(self) -> str:
         return self.db or f"sqlite:///{(self.home / 'registry.db').resolve()}"

@@ -58,6 +58,20 @@ class Conflict(ModelyardError):
     http_status = 409
 
 
+class IdempotencyKeyReused(Conflict):
+    """An Idempotency-Key was sent again with a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    http_status = 409
+
+
+class RequestInProgress(Conflict):
+    """A request with this Idempotency-Key was applied or is still running; it is not rerun."""
+
+    code = "REQUEST_IN_PROGRESS"
+    http_status = 409
+
+
 class Unauthenticated(ModelyardError):
     """No valid credentials were presented."""
 
@@ -119,6 +133,13 @@ class Unavailable(ModelyardError):
 
     code = "UNAVAILABLE"
     http_status = 503
+
+
+class InsufficientStorage(ModelyardError):
+    """The blob store has no space left for this upload."""
+
+    code = "INSUFFICIENT_STORAGE"
+    http_status = 507
 
 
 def _all_subclasses(cls: type[ModelyardError]) -> list[type[ModelyardError]]:

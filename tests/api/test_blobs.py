@@ -188,7 +188,7 @@ def test_post_version_idempotency_key_with_other_body_returns_409(server: Server
         "/api/v1/models/Fraud/versions", json=files_body({"m": b"two"}), headers=headers
     )
 
-    assert_error(response, 409, "CONFLICT")
+    assert_error(response, 409, "IDEMPOTENCY_KEY_REUSED")
 
 
 def test_post_version_overlong_idempotency_key_returns_400(server: Server) -> None:

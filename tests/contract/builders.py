@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from modelyard.domain.entities import (
     RunStatus,
 )
 from modelyard.domain.stages import Stage
+from modelyard.service.context import audit_target
 from modelyard.service.ports import Repository, UnitOfWorkFactory
 
 T = TypeVar("T")
@@ -138,16 +140,23 @@ def run(n: int, **fields: Any) -> Run:
     return replace(base, **fields)
 
 
+def model_id_of(name: str) -> str:
+    """A stable model id per name (ignoring case), for audit events built by hand."""
+    return hashlib.md5(name.casefold().encode()).hexdigest()
+
+
 def audit_chain(*specs: tuple[str, str | None, int | None]) -> list[AuditEvent]:
-    """Events (action, model, version) chained from GENESIS, one second apart."""
+    """Events (action, model, version) chained from GENESIS, one second apart; each
+    model's id is ``model_id_of(name)``."""
     events, prev = [], GENESIS
     for seq, (action, model_name, number) in enumerate(specs, start=1):
         when = at(seq)
         after = {"seq": seq, "nested": {"list": [1, 2.5, None, "x"]}}
-        target = {"model": model_name, "version": number}
+        mid = model_id_of(model_name) if model_name is not None else None
+        target = audit_target(model_name, mid, number, 2)
         h = event_hash(prev, seq, when, "alice", action, target, None, after)
         events.append(
-            AuditEvent(seq, when, "alice", action, model_name, number, None, after, prev, h)
+            AuditEvent(seq, when, "alice", action, model_name, number, None, after, prev, h, mid, 2)
         )
         prev = h
     return events

@@ -162,7 +162,7 @@ def test_scenario_reaches_the_expected_registry_state(uow_factory: UnitOfWorkFac
     assert [v.version for v in out["created"]] == [1, 2, 3]
     assert out["replayed"] == out["created"][2]
     assert (out["conflict"], out["no_rollback"], out["run_frozen"]) == (
-        "CONFLICT",
+        "IDEMPOTENCY_KEY_REUSED",
         "RESOURCE_NOT_FOUND",
         "CONFLICT",
     )

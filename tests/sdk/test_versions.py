@@ -227,7 +227,7 @@ def test_create_version_reused_key_with_other_spec_raises_conflict(client: Clien
     with pytest.raises(modelyard.Conflict) as err:
         client.create_version("Fraud", spec_of(client, b"two"), idempotency_key="k1")
 
-    assert err.value.code == "CONFLICT"
+    assert err.value.code == "IDEMPOTENCY_KEY_REUSED"
     assert [v.version for v in client.list_versions("Fraud")] == [1]
 
 

@@ -9,7 +9,7 @@ import pytest
 from modelyard.domain.digests import Manifest, ManifestEntry
 from modelyard.domain.entities import ModelVersion, NewVersion
 from modelyard.domain.stages import Stage
-from modelyard.errors import Conflict, InvalidArgument, NotFound
+from modelyard.errors import Conflict, IdempotencyKeyReused, InvalidArgument, NotFound
 from modelyard.service import models, runs, stages, versions
 from modelyard.service.context import Context
 from tests.fakes import FakeUnitOfWorkFactory, MemoryBlobStore, new_version, stored_manifest
@@ -157,6 +157,34 @@ def test_create_version_reused_key_with_other_request_raises_conflict(
     versions.create_version(ctx, "Fraud", new_version(blobs, b"one"), idempotency_key="k1")
     with pytest.raises(Conflict):
         versions.create_version(ctx, "Fraud", new_version(blobs, b"two"), idempotency_key="k1")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"flavor_metadata": {"format": "onnx"}},
+        {"signature": {"inputs": [{"name": "x"}]}},
+        {"requirements": ("numpy==2.0",)},
+        {"python_version": "3.12.1"},
+        {"source": "runs:/0123456789abcdef0123456789abcdef/model"},
+    ],
+    ids=["flavor_metadata", "signature", "requirements", "python_version", "source"],
+)
+def test_create_version_reused_key_with_other_field_raises_key_reused(
+    ctx: Context, blobs: MemoryBlobStore, change: dict[str, object]
+) -> None:
+    versions.create_version(ctx, "Fraud", new_version(blobs), idempotency_key="k1")
+    with pytest.raises(IdempotencyKeyReused):
+        versions.create_version(ctx, "Fraud", new_version(blobs, **change), idempotency_key="k1")
+
+
+def test_create_version_replayed_after_delete_raises_conflict_naming_version(
+    ctx: Context, blobs: MemoryBlobStore
+) -> None:
+    versions.create_version(ctx, "Fraud", new_version(blobs), idempotency_key="k1")
+    versions.delete_version(ctx, "Fraud", 1)
+    with pytest.raises(Conflict, match="created version 1 of 'Fraud', which has since been"):
+        versions.create_version(ctx, "Fraud", new_version(blobs), idempotency_key="k1")
 
 
 def test_create_version_same_key_on_other_model_creates_version(

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 from modelyard.api import errors
 from modelyard.api.edge import EdgeGuard
+from modelyard.api.idempotency import Idempotency
 from modelyard.api.limits import BodyLimit
 from modelyard.api.metrics import Metrics, Observe
 from modelyard.api.mlflow import artifacts as mlflow_artifacts
@@ -42,11 +43,13 @@ def middleware(
     metrics: Metrics, allowed_hosts: list[str] | None, max_blob_bytes: int
 ) -> list[Middleware]:
     """Outermost first. Observe wraps everything, so every refusal gets a request id and is
-    counted; the edge guard refuses before any body is read; limits cap what is read."""
+    counted; the edge guard refuses before any body is read; limits cap what is read; a
+    replayed Idempotency-Key answers from what the first request stored."""
     return [
         Middleware(Observe, metrics=metrics),
         Middleware(EdgeGuard, allowed_hosts=allowed_hosts),
         Middleware(BodyLimit, blob_limit=max_blob_bytes),
+        Middleware(Idempotency),  # inside BodyLimit: the bodies it buffers are capped
     ]
 
 

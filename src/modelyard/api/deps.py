@@ -25,7 +25,9 @@ def context(request: Request) -> Context:
     user = request.headers.get(USER_HEADER, "anonymous")
     if not _USER.fullmatch(user):
         raise InvalidArgument("invalid user header: use 1-256 characters A-Z a-z 0-9 _ . @ + : -")
-    return registry(request).context.as_actor(user)
+    # set by api.idempotency when the request carries an Idempotency-Key
+    key = getattr(request.state, "request_key", None)
+    return registry(request).context.as_actor(user).with_request_key(key)
 
 
 Ctx = Annotated[Context, Depends(context)]

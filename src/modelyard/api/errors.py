@@ -42,12 +42,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
     403: _doc("A state-changing request a browser could have forged (CROSS_SITE_REQUEST)"),
     404: _doc("The model, version, alias, run or blob does not exist"),
-    409: _doc("Already exists, or conflicts with the current state"),
+    409: _doc(
+        "Already exists, conflicts with the current state, or an Idempotency-Key was reused"
+        " for another request or is still in progress"
+    ),
     413: _doc("Request body or blob too large (PAYLOAD_TOO_LARGE)"),
     416: _doc("The Range starts past the end of the blob (RANGE_NOT_SATISFIABLE)"),
     422: _doc("Bytes do not match their declared digest"),
     500: _doc("Internal error (a bug; the body names the request id)"),
     503: _doc("A backing service is unavailable; retry"),
+    507: _doc("The blob store has no space left"),
 }
 
 

@@ -128,6 +128,8 @@ class AuditEvent:
     after: dict[str, Any] | None
     prev_hash: str
     hash: str
+    model_id: str | None = None  # the model's identity; ``model`` is its name at the time
+    hash_version: int = 1  # 2: the hash covers model_id as well
 
 
 T = TypeVar("T")

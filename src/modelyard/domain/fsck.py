@@ -21,6 +21,7 @@ class FsckReport:
     audit_events: int = 0
     audit_ok: bool = True
     problems: list[Problem] = field(default_factory=list)
+    audit_problem: str = ""  # why the chain failed to verify, e.g. a truncated tail
 
     @property
     def ok(self) -> bool:

@@ -15,7 +15,7 @@ from modelyard.domain.digests import ManifestEntry, artifact_path
 from modelyard.domain.entities import Page, RunStatus
 from modelyard.domain.tracking import ArtifactRecord, LoggedModel
 from modelyard.errors import Conflict, InvalidArgument, NotFound
-from modelyard.service.context import Context, record
+from modelyard.service.context import Context, append_audit
 from modelyard.service.paging import paged
 from modelyard.service.ports import Readable, Repository
 from modelyard.service.runs import run_id
@@ -46,7 +46,7 @@ def _ensure_writable(repo: Repository, path: str) -> None:
     owner = owner_of(path)
     try:
         if owner is not None and owner.run_id is not None:
-            run = repo.get_run(owner.run_id)
+            run = repo.get_run(owner.run_id, lock=True)
             if run.status is not RunStatus.RUNNING:
                 raise Conflict(f"run {run.id} has ended ({run.status.value}); its files are frozen")
         elif owner is not None and owner.logged_model_id is not None:
@@ -74,7 +74,7 @@ def put_artifact(ctx: Context, path: str, stream: Readable) -> ArtifactRecord:
     with ctx.uow(write=True) as uow:
         _ensure_writable(uow.repo, path)
         uow.repo.put_artifact(rec)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "artifact.put",
@@ -189,7 +189,7 @@ def create_logged_model(
         if model.run_id:
             uow.repo.get_run(model.run_id)
         uow.repo.add_logged_model(model)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "logged_model.create",
@@ -227,7 +227,7 @@ def update_logged_model(
             updated_at=ctx.clock(),
         )
         uow.repo.update_logged_model(after)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "logged_model.update",

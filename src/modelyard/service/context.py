@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from modelyard.domain.audit import event_hash
-from modelyard.domain.entities import AuditEvent
-from modelyard.service.ports import BlobStore, Clock, IdFactory, Repository, UnitOfWorkFactory
+from modelyard.domain.entities import AuditEvent, RegisteredModel
+from modelyard.service.ports import (
+    BlobStore,
+    Clock,
+    IdFactory,
+    Repository,
+    RequestClaim,
+    UnitOfWorkFactory,
+)
+
+# how long an Idempotency-Key is remembered; a retry later than this runs the request again
+REQUEST_KEY_TTL = timedelta(hours=24)
+HASH_VERSION = 2
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """The client's Idempotency-Key for this request and a hash of the request it came with."""
+
+    key: str
+    fingerprint: str
+    attempt: str  # this delivery of the request: a retry has another
 
 
 @dataclass(frozen=True)
@@ -17,26 +38,53 @@ class Context:
     clock: Clock
     new_id: IdFactory
     actor: str = "anonymous"
+    request_key: RequestKey | None = None
 
     def as_actor(self, actor: str) -> Context:
         return replace(self, actor=actor)
 
+    def with_request_key(self, request_key: RequestKey | None) -> Context:
+        return replace(self, request_key=request_key)
 
-def record(
+
+def audit_target(
+    model: str | None, model_id: str | None, version: int | None, hash_version: int
+) -> dict[str, Any]:
+    """What an event's hash covers about its object; version 1 events predate model ids."""
+    if hash_version == 1:
+        return {"model": model, "version": version}
+    return {"model": model, "model_id": model_id, "version": version}
+
+
+def append_audit(
     ctx: Context,
     repo: Repository,
     action: str,
     *,
-    model: str | None = None,
+    model: RegisteredModel | None = None,
     version: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an audit event in the caller's unit of work, so both commit together."""
-    seq, prev = repo.audit_head()
+    """Append an audit event in the caller's unit of work, so both commit together.
+
+    Every mutation appends one, so this is also where the request's Idempotency-Key is
+    claimed: the claim commits or rolls back with the mutation.
+    """
     at = ctx.clock()
-    target = {"model": model, "version": version}
+    if ctx.request_key is not None:
+        key = ctx.request_key
+        claim = RequestClaim(ctx.actor, key.key, key.fingerprint, key.attempt, at)
+        repo.claim_request(claim, at - REQUEST_KEY_TTL)
+    seq, prev = repo.audit_head()
+    name, model_id = (model.name, model.id) if model is not None else (None, None)
+    target = audit_target(name, model_id, version, HASH_VERSION)
     digest = event_hash(prev, seq + 1, at, ctx.actor, action, target, before, after)
-    event = AuditEvent(seq + 1, at, ctx.actor, action, model, version, before, after, prev, digest)
+    event = AuditEvent(
+        seq + 1, at, ctx.actor, action, name, version, before, after, prev, digest, model_id, 2
+    )
     repo.add_audit(event)
     return event
+
+
+record = append_audit  # the old name, until every caller says append_audit

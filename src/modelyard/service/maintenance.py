@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+from modelyard.domain.digests import sha256_hex
 from modelyard.domain.filters import Filter
 
 # Re-exported: these moved to the domain so the SDK can use them without the service.
@@ -55,6 +56,17 @@ def fsck(ctx: Context) -> FsckReport:
     report.blobs = len(states)
     try:
         report.audit_events = verify_chain(ctx)
-    except IntegrityError:
-        report.audit_ok = False
+    except IntegrityError as exc:
+        report.audit_ok, report.audit_problem = False, exc.message
     return report
+
+
+def blob_readable(ctx: Context, digest: str) -> bool:
+    """Whether a blob may be served by digest: while a live version or an MLflow artifact
+    record names it. Once only deleted versions name it, it is not served (it stays stored
+    until garbage collection). A blob no version names yet stays readable: uploads come
+    before the version that names them."""
+    digest = sha256_hex(digest)
+    with ctx.uow(write=False) as uow:
+        refs = uow.repo.blob_references(digest)
+    return refs.live or not refs.deleted

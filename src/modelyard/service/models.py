@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from modelyard.domain import names
 from modelyard.domain.entities import ModelVersion, Page, RegisteredModel
 from modelyard.domain.filters import MODEL_FIELDS, parse_filter
 from modelyard.domain.ordering import MODEL_ORDER, model_order
 from modelyard.domain.stages import Stage, parse_stage
 from modelyard.errors import AlreadyExists, InvalidArgument, NotFound
-from modelyard.service.context import Context, record
+from modelyard.service.context import Context, append_audit
 from modelyard.service.paging import paged, search_query
 from modelyard.service.ports import Repository
 
 MAX_TAGS = 100
 
 
-def new_model(
+def insert_model(
     ctx: Context, repo: Repository, name: str, description: str, tags: dict[str, str]
 ) -> RegisteredModel:
     """Create a model inside the caller's unit of work (shared with create_version)."""
@@ -35,7 +37,7 @@ def new_model(
     for key, value in tags.items():
         repo.set_model_tag(model.id, key, value)
     after = {"description": description, "tags": tags}
-    record(ctx, repo, "model.create", model=name, after=after)
+    append_audit(ctx, repo, "model.create", model=model, after=after)
     return repo.get_model(name)
 
 
@@ -53,7 +55,7 @@ def create_model(
     description = names.description(description)
     checked = check_tags(tags)
     with ctx.uow(write=True) as uow:
-        model = new_model(ctx, uow.repo, name, description, checked)
+        model = insert_model(ctx, uow.repo, name, description, checked)
         uow.commit()
     return model
 
@@ -137,11 +139,11 @@ def update_model(
 
 def _describe(ctx: Context, repo: Repository, model: RegisteredModel, description: str) -> None:
     repo.describe_model(model.id, description, ctx.clock())
-    record(
+    append_audit(
         ctx,
         repo,
         "model.update",
-        model=model.name,
+        model=model,
         before={"description": model.description},
         after={"description": description},
     )
@@ -149,11 +151,11 @@ def _describe(ctx: Context, repo: Repository, model: RegisteredModel, descriptio
 
 def _rename(ctx: Context, repo: Repository, model: RegisteredModel, new_name: str) -> None:
     repo.rename_model(model.id, new_name, ctx.clock())
-    record(
+    append_audit(
         ctx,
         repo,
         "model.rename",
-        model=new_name,
+        model=replace(model, name=new_name),
         before={"name": model.name},
         after={"name": new_name},
     )
@@ -165,11 +167,11 @@ def delete_model(ctx: Context, name: str) -> None:
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
         uow.repo.delete_model(model.id, ctx.clock())
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "model.delete",
-            model=model.name,
+            model=model,
             before={"latest_version": model.latest_version, "aliases": model.aliases},
         )
         uow.commit()
@@ -183,7 +185,7 @@ def set_model_tag(ctx: Context, name: str, key: str, value: str) -> None:
             raise InvalidArgument(f"a model has at most {MAX_TAGS} tags")
         uow.repo.set_model_tag(model.id, key, value)
         before = {key: model.tags[key]} if key in model.tags else None
-        record(ctx, uow.repo, "model.tag.set", model=model.name, before=before, after={key: value})
+        append_audit(ctx, uow.repo, "model.tag.set", model=model, before=before, after={key: value})
         uow.commit()
 
 
@@ -194,5 +196,5 @@ def delete_model_tag(ctx: Context, name: str, key: str) -> None:
         if key not in model.tags:
             raise NotFound(f"model {model.name!r} has no tag {key!r}")
         uow.repo.delete_model_tag(model.id, key)
-        record(ctx, uow.repo, "model.tag.delete", model=model.name, before={key: model.tags[key]})
+        append_audit(ctx, uow.repo, "model.tag.delete", model=model, before={key: model.tags[key]})
         uow.commit()

@@ -41,6 +41,37 @@ class VersionUpdate:
     description: str | None = None
 
 
+@dataclass(frozen=True)
+class RequestClaim:
+    """An Idempotency-Key taken by the unit of work that applies the request."""
+
+    actor: str
+    key: str
+    fingerprint: str
+    attempt: str  # a request of several units of work claims once per unit, same attempt
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    fingerprint: str
+    created_at: datetime
+    response: StoredResponse | None  # None while running, or if it died before answering
+
+
+@dataclass(frozen=True)
+class BlobReferences:
+    live: bool  # a live version of a live model, or an MLflow artifact record
+    deleted: bool  # a deleted version, or a version of a deleted model
+
+
 class Repository(Protocol):
     # registered models -------------------------------------------------------------
     def add_model(self, model: RegisteredModel) -> None: ...
@@ -85,7 +116,10 @@ class Repository(Protocol):
 
     # runs --------------------------------------------------------------------------
     def add_run(self, run: Run) -> None: ...
-    def get_run(self, run_id: str) -> Run: ...
+    def get_run(self, run_id: str, *, lock: bool = False) -> Run:
+        """The run; ``lock`` holds its row until the unit of work ends (PostgreSQL)."""
+        ...
+
     def add_params(self, run_id: str, params: dict[str, str]) -> None: ...
     def add_metrics(self, run_id: str, metrics: Iterable[Metric]) -> None: ...
     def add_dataset(self, run_id: str, dataset: Dataset) -> None: ...
@@ -93,14 +127,35 @@ class Repository(Protocol):
     def end_run(self, run_id: str, status: RunStatus, at: datetime) -> None: ...
 
     # audit -------------------------------------------------------------------------
-    def audit_head(self) -> tuple[int, str]:
-        """The last sequence number and hash, locked until the unit of work ends."""
+    def audit_head(self, *, lock: bool = True) -> tuple[int, str]:
+        """The last sequence number and hash; ``lock`` holds it until the unit of work ends."""
         ...
 
     def add_audit(self, event: AuditEvent) -> None: ...
     def list_audit(
-        self, model: str | None, since: datetime | None, offset: int, limit: int
-    ) -> list[AuditEvent]: ...
+        self, model_id: str | None, since: datetime | None, offset: int, limit: int
+    ) -> list[AuditEvent]:
+        """Events oldest first, optionally of one model (by id, so renames keep its trail)."""
+        ...
+
+    def get_model_id(self, name: str, *, deleted: bool = False) -> str:
+        """The id of the live model of that name (or of the last one deleted)."""
+        ...
+
+    # request keys (Idempotency-Key) and blob references ------------------------------
+    def claim_request(self, claim: RequestClaim, expired_before: datetime) -> None:
+        """Take the key in this unit of work (once; later calls are no-ops). A key taken by
+        another attempt raises RequestInProgress; one taken by the same attempt (an earlier
+        unit of work of the same request) is kept. Claims older than ``expired_before`` are
+        replaced."""
+        ...
+
+    def get_request(self, actor: str, key: str) -> StoredRequest | None: ...
+    def complete_request(self, actor: str, key: str, response: StoredResponse) -> None: ...
+    def purge_requests(self, before: datetime) -> int: ...
+    def blob_references(self, digest: str) -> BlobReferences:
+        """Who names this blob: live versions or MLflow artifact records, deleted versions."""
+        ...
 
     # MLflow tracking protocol: experiments, run queries, artifact files, logged models ---
     def add_experiment(self, experiment: Experiment) -> None: ...

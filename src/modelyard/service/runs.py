@@ -15,7 +15,7 @@ from modelyard.domain.entities import Dataset, Metric, Run, RunStatus
 from modelyard.domain.lineage import RunSpec as RunSpec
 from modelyard.domain.lineage import run_id as run_id
 from modelyard.errors import Conflict, InvalidArgument
-from modelyard.service.context import Context, record
+from modelyard.service.context import Context, append_audit
 from modelyard.service.ports import Repository
 
 MAX_PARAM_VALUE = 6000
@@ -79,7 +79,7 @@ def start_run(ctx: Context, spec: RunSpec) -> Run:
         for k, v in tags.items():
             uow.repo.set_run_tag(run.id, k, v)
         after = {"run_id": run.id, "experiment": run.experiment, "git_commit": spec.git_commit}
-        record(ctx, uow.repo, "run.start", after=after)
+        append_audit(ctx, uow.repo, "run.start", after=after)
         created = uow.repo.get_run(run.id)
         uow.commit()
     return created
@@ -199,7 +199,7 @@ def update_run(ctx: Context, rid: str, change: RunChange) -> Run:
     if checked.empty():
         return get_run(ctx, rid)
     with ctx.uow(write=True) as uow:
-        run = uow.repo.get_run(rid)
+        run = uow.repo.get_run(rid, lock=True)  # a racing end_run waits, or we wait for it
         if checked.only_ends_as(run):
             return run
         _running(run)
@@ -215,19 +215,19 @@ def _write(ctx: Context, repo: Repository, run: Run, checked: _Checked) -> None:
     if checked.metrics:
         repo.add_metrics(run.id, checked.metrics)
         metrics = [[m.key, m.value, m.step] for m in checked.metrics]
-        record(ctx, repo, "run.metrics", after={"run_id": run.id, "metrics": metrics})
+        append_audit(ctx, repo, "run.metrics", after={"run_id": run.id, "metrics": metrics})
     for d in checked.datasets:
         repo.add_dataset(run.id, d)
         after = {"run_id": run.id, "name": d.name, "digest": d.digest, "source": d.source}
-        record(ctx, repo, "run.dataset", after=after)
+        append_audit(ctx, repo, "run.dataset", after=after)
     if checked.tags:
         for key, value in checked.tags.items():
             repo.set_run_tag(run.id, key, value)
-        record(ctx, repo, "run.tag.set", after={"run_id": run.id, "tags": checked.tags})
+        append_audit(ctx, repo, "run.tag.set", after={"run_id": run.id, "tags": checked.tags})
     if checked.status is not None:
         repo.end_run(run.id, checked.status, ctx.clock())
         before, after = {"run_id": run.id, "status": "RUNNING"}, {"status": checked.status.value}
-        record(ctx, repo, "run.end", before=before, after={"run_id": run.id, **after})
+        append_audit(ctx, repo, "run.end", before=before, after={"run_id": run.id, **after})
 
 
 def _write_params(ctx: Context, repo: Repository, run: Run, params: dict[str, str]) -> None:
@@ -237,7 +237,7 @@ def _write_params(ctx: Context, repo: Repository, run: Run, params: dict[str, st
     new = {k: v for k, v in params.items() if k not in run.params}
     if new:
         repo.add_params(run.id, new)
-        record(ctx, repo, "run.params", after={"run_id": run.id, "params": new})
+        append_audit(ctx, repo, "run.params", after={"run_id": run.id, "params": new})
 
 
 def log_params(ctx: Context, rid: str, params: dict[str, object]) -> None:

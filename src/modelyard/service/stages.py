@@ -7,7 +7,7 @@ from modelyard.domain.entities import ModelVersion, RegisteredModel, StageChange
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.stages import Stage, parse_stage
 from modelyard.errors import Conflict, NotFound
-from modelyard.service.context import Context, record
+from modelyard.service.context import Context, append_audit
 from modelyard.service.ports import Repository, VersionUpdate
 from modelyard.service.versions import resolve
 
@@ -23,11 +23,11 @@ def _move(
     repo.add_stage_change(
         model.id, StageChange(model.name, v.version, v.stage, to, ctx.actor, at, comment)
     )
-    record(
+    append_audit(
         ctx,
         repo,
         "version.transition",
-        model=model.name,
+        model=model,
         version=v.version,
         before={"stage": v.stage.value},
         after={"stage": to.value, "comment": comment},
@@ -98,11 +98,11 @@ def rollback(ctx: Context, name: str, comment: str = "") -> ModelVersion:
         target = _previous_production(uow.repo, model)
         current = [v.version for v in uow.repo.versions_in_stage(model.id, Stage.PRODUCTION)]
         moved = _transition(ctx, uow.repo, model, target, Stage.PRODUCTION, True, comment)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "model.rollback",
-            model=model.name,
+            model=model,
             version=target.version,
             before={"production": current},
             after={"production": [target.version]},
@@ -132,11 +132,11 @@ def set_alias(ctx: Context, name: str, alias: str, ref: object) -> ModelVersion:
         before = model.aliases.get(alias)
         if before != v.version:
             uow.repo.set_alias(model.id, alias, v.version)
-            record(
+            append_audit(
                 ctx,
                 uow.repo,
                 "alias.set",
-                model=model.name,
+                model=model,
                 version=v.version,
                 before={"alias": alias, "version": before} if before else None,
                 after={"alias": alias, "version": v.version},
@@ -153,11 +153,11 @@ def delete_alias(ctx: Context, name: str, alias: str) -> None:
         if alias not in model.aliases:
             raise NotFound(f"model {model.name!r} has no alias {alias!r}")
         uow.repo.delete_alias(model.id, alias)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "alias.delete",
-            model=model.name,
+            model=model,
             version=model.aliases[alias],
             before={"alias": alias, "version": model.aliases[alias]},
         )

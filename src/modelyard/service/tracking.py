@@ -10,7 +10,7 @@ from modelyard.domain import names
 from modelyard.domain.entities import Page, Run, RunStatus
 from modelyard.domain.tracking import DEFAULT_EXPERIMENT, DEFAULT_EXPERIMENT_ID, Experiment
 from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
-from modelyard.service.context import Context, record
+from modelyard.service.context import Context, append_audit
 from modelyard.service.paging import paged
 from modelyard.service.ports import Repository
 from modelyard.service.runs import run_id
@@ -36,7 +36,7 @@ def create_experiment(ctx: Context, name: str) -> Experiment:
     experiment = Experiment(ctx.new_id(), name, ctx.clock(), ctx.actor)
     with ctx.uow(write=True) as uow:
         uow.repo.add_experiment(experiment)
-        record(ctx, uow.repo, "experiment.create", after={"id": experiment.id, "name": name})
+        append_audit(ctx, uow.repo, "experiment.create", after={"id": experiment.id, "name": name})
         uow.commit()
     return experiment
 
@@ -110,11 +110,11 @@ def search_runs(
 def delete_run_tag(ctx: Context, rid: str, key: str) -> None:
     rid, key = run_id(rid), names.tag_key(key)
     with ctx.uow(write=True) as uow:
-        run = uow.repo.get_run(rid)
+        run = uow.repo.get_run(rid, lock=True)
         if run.status is not RunStatus.RUNNING:
             raise Conflict(f"run {rid} has ended ({run.status.value}); its lineage is frozen")
         if key not in run.tags:
             raise NotFound(f"run {rid} has no tag {key!r}")
         uow.repo.delete_run_tag(rid, key)
-        record(ctx, uow.repo, "run.tag.delete", before={"run_id": rid, key: run.tags[key]})
+        append_audit(ctx, uow.repo, "run.tag.delete", before={"run_id": rid, key: run.tags[key]})
         uow.commit()

@@ -11,13 +11,19 @@ from modelyard.domain import names
 from modelyard.domain.digests import Manifest
 from modelyard.domain.entities import ModelVersion, NewVersion, Page, RegisteredModel
 from modelyard.domain.filters import VERSION_FIELDS, name_equals, parse_filter
-from modelyard.domain.jsonvalues import finite_json
 from modelyard.domain.ordering import VERSION_ORDER, version_order
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.domain.stages import Stage
-from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
-from modelyard.service.context import Context, record
-from modelyard.service.models import MAX_TAGS, check_tags, get_model, new_model
+from modelyard.domain.values import json_object
+from modelyard.errors import (
+    AlreadyExists,
+    Conflict,
+    IdempotencyKeyReused,
+    InvalidArgument,
+    NotFound,
+)
+from modelyard.service.context import Context, append_audit
+from modelyard.service.models import MAX_TAGS, check_tags, get_model, insert_model
 from modelyard.service.paging import paged, search_query
 from modelyard.service.ports import Repository, VersionUpdate
 
@@ -33,14 +39,21 @@ def _flavor(value: str) -> str:
 
 
 def _request_digest(spec: NewVersion) -> str:
+    """What a retried create must repeat exactly: every field of the request."""
     body = {
         "manifest": spec.manifest.digest,
         "flavor": spec.flavor,
+        "flavor_metadata": spec.flavor_metadata,
+        "signature": spec.signature,
+        "requirements": list(spec.requirements),
+        "python_version": spec.python_version,
+        "source": spec.source,
         "run_id": spec.run_id,
         "description": spec.description,
         "tags": spec.tags,
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _check_spec(spec: NewVersion) -> NewVersion:
@@ -50,13 +63,13 @@ def _check_spec(spec: NewVersion) -> NewVersion:
         spec,
         manifest=Manifest.build(spec.manifest.entries),
         flavor=_flavor(spec.flavor),
-        flavor_metadata=finite_json(spec.flavor_metadata, "flavor_metadata"),
-        signature=finite_json(spec.signature, "signature"),
         python_version=names.line(spec.python_version, "python version", 64),
         requirements=tuple(names.line(r, "requirement", 512) for r in spec.requirements),
         description=names.description(spec.description),
         tags=check_tags(spec.tags),
         source=names.line(spec.source, "source", 2048),
+        flavor_metadata=json_object(spec.flavor_metadata, "flavor_metadata"),
+        signature=None if spec.signature is None else json_object(spec.signature, "signature"),
     )
 
 
@@ -135,11 +148,11 @@ def insert_version(
     number = repo.allocate_version(model.id)
     version = _new_version(ctx, model, number, spec)
     repo.add_version(version, (key, request) if key is not None else None)
-    record(
+    append_audit(
         ctx,
         repo,
         "version.create",
-        model=model.name,
+        model=model,
         version=number,
         after={
             "manifest_digest": version.manifest_digest,
@@ -186,7 +199,7 @@ def _model_for_create(
     except NotFound:
         if not create_model:
             raise
-    new_model(ctx, repo, name, "", {})
+    insert_model(ctx, repo, name, "", {})
     return repo.get_model(name, lock=True)
 
 
@@ -195,8 +208,16 @@ def _replay(
 ) -> ModelVersion:
     stored_request, number = found
     if stored_request != request:
-        raise Conflict("idempotency key was already used for a different version request")
-    return repo.get_version(model.id, number)
+        raise IdempotencyKeyReused(
+            "idempotency key was already used for a different version request"
+        )
+    try:
+        return repo.get_version(model.id, number)
+    except NotFound:
+        raise Conflict(
+            f"idempotency key created version {number} of {model.name!r}, which has since"
+            " been deleted; use a new key to create another version"
+        ) from None
 
 
 def resolve(repo: Repository, model: RegisteredModel, ref: VersionRef) -> ModelVersion:
@@ -251,11 +272,11 @@ def update_version(ctx: Context, name: str, ref: object, description: str) -> Mo
         uow.repo.update_version(
             model.id, v.version, VersionUpdate(description=description), ctx.clock()
         )
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "version.update",
-            model=model.name,
+            model=model,
             version=v.version,
             before={"description": v.description},
             after={"description": description},
@@ -274,11 +295,11 @@ def delete_version(ctx: Context, name: str, ref: object) -> None:
         for alias in v.aliases:
             uow.repo.delete_alias(model.id, alias)
         uow.repo.delete_version(model.id, v.version, ctx.clock())
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "version.delete",
-            model=model.name,
+            model=model,
             version=v.version,
             before={
                 "stage": v.stage.value,
@@ -299,11 +320,11 @@ def set_version_tag(ctx: Context, name: str, ref: object, key: str, value: str) 
             raise InvalidArgument(f"a version has at most {MAX_TAGS} tags")
         uow.repo.set_version_tag(model.id, v.version, key, value)
         before = {key: v.tags[key]} if key in v.tags else None
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "version.tag.set",
-            model=model.name,
+            model=model,
             version=v.version,
             before=before,
             after={key: value},
@@ -319,11 +340,11 @@ def delete_version_tag(ctx: Context, name: str, ref: object, key: str) -> None:
         if key not in v.tags:
             raise NotFound(f"version {v.version} of {model.name!r} has no tag {key!r}")
         uow.repo.delete_version_tag(model.id, v.version, key)
-        record(
+        append_audit(
             ctx,
             uow.repo,
             "version.tag.delete",
-            model=model.name,
+            model=model,
             version=v.version,
             before={key: v.tags[key]},
         )

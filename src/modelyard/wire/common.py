@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from modelyard.domain.jsonvalues import finite_json
+from modelyard.domain.values import json_value
 from modelyard.errors import InvalidArgument
 
 # The service accepts this many characters, and the columns hold them.
@@ -33,7 +33,7 @@ class TagIn(Strict):
 def finite(value: Any) -> Any:
     """Refuse NaN and ±Infinity anywhere inside a JSON value (a 400, not a 500 later)."""
     try:
-        return finite_json(value, "value")
+        return json_value(value, "value")
     except InvalidArgument as exc:
         raise ValueError(exc.message) from None
 

@@ -7,6 +7,7 @@ user paths, so nothing can be read or written outside the root.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -15,7 +16,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from modelyard.domain.digests import sha256_hex
-from modelyard.errors import IntegrityError, InvalidArgument, NotFound, Unavailable
+from modelyard.errors import (
+    InsufficientStorage,
+    IntegrityError,
+    InvalidArgument,
+    NotFound,
+    Unavailable,
+)
 from modelyard.service.ports import BlobInfo, Readable
 
 CHUNK = 1024 * 1024
@@ -53,6 +60,12 @@ class LocalBlobStore:
     def put(self, stream: Readable, expected: str | None = None) -> BlobInfo:
         if expected is not None:
             expected = sha256_hex(expected)
+        try:
+            return self._put(stream, expected)
+        except OSError as exc:
+            raise _storage_error(exc, self.root) from None
+
+    def _put(self, stream: Readable, expected: str | None) -> BlobInfo:
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
         tmp = Path(tmp_name)
         try:
@@ -105,6 +118,20 @@ class LocalBlobStore:
     def ping(self) -> None:
         if not self.blobs.is_dir() or not os.access(self.tmp, os.W_OK):
             raise Unavailable(f"blob store at {self.root} is not writable")
+
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+_NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO})
+
+
+def _storage_error(exc: OSError, root: Path) -> Exception:
+    """Disk full is the operator's to fix (507); an unwritable store is unavailable (503)."""
+    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    if exc.errno in _NO_SPACE:
+        return InsufficientStorage(f"blob store at {root} is full: {reason}")
+    if exc.errno in _NOT_WRITABLE:
+        return Unavailable(f"blob store at {root} cannot be written: {reason}")
+    return exc
 
 
 def _fsync_dir(path: Path) -> None:

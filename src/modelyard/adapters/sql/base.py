@@ -6,17 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Table,
-    and_,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Table, select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
 
-from modelyard.adapters.sql.where import _v
+from modelyard.adapters.sql.where import versions
 from modelyard.errors import AlreadyExists, NotFound
 
 
@@ -38,14 +32,17 @@ class RepoBase:
             raise AlreadyExists(f"{what} already exists") from None
 
     def _require_version(self, model_id: str, number: int) -> None:
-        q = select(_v.c.version).where(
-            _v.c.model_id == model_id, _v.c.version == number, _v.c.deleted_at.is_(None)
+        q = select(versions.c.version).where(
+            versions.c.model_id == model_id,
+            versions.c.version == number,
+            versions.c.deleted_at.is_(None),
         )
         if self.conn.execute(q).first() is None:
             raise NotFound(f"version {number} does not exist")
 
     def _upsert(self, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> None:
-        cond = and_(*(table.c[k] == v for k, v in keys.items()))
-        done = self.conn.execute(update(table).where(cond).values(**values))
-        if done.rowcount == 0:
-            self.conn.execute(insert(table).values(**keys, **values))
+        """Insert or update in one statement, so two writers racing on a new key cannot
+        both insert (an UPDATE-then-INSERT lets both see no row on PostgreSQL)."""
+        dialect = postgresql if self.lock_rows else sqlite
+        stmt = dialect.insert(table).values(**keys, **values)
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=values))

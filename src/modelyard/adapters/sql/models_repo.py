@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 
 from modelyard.adapters.sql import tables as t
 from modelyard.adapters.sql.base import RepoBase
-from modelyard.adapters.sql.where import MODEL_SORT, _m, _model_where, _order_by, _v
+from modelyard.adapters.sql.where import MODEL_SORT, _model_where, _order_by, models, versions
 from modelyard.domain import names
 from modelyard.domain.entities import (
     RegisteredModel,
@@ -37,7 +37,7 @@ class ModelRepositoryMixin(RepoBase):
         try:
             with self.conn.begin_nested():
                 self.conn.execute(
-                    insert(_m).values(
+                    insert(models).values(
                         id=model.id,
                         name=model.name,
                         name_key=names.name_key(model.name),
@@ -68,13 +68,13 @@ class ModelRepositoryMixin(RepoBase):
             # newest live version per model: walk the primary key backwards and stop at the
             # first live row, instead of aggregating over every version of the model
             newest = (
-                select(_v.c.version)
-                .where(_v.c.model_id == _m.c.id, _v.c.deleted_at.is_(None))
-                .order_by(_v.c.version.desc())
+                select(versions.c.version)
+                .where(versions.c.model_id == models.c.id, versions.c.deleted_at.is_(None))
+                .order_by(versions.c.version.desc())
                 .limit(1)
                 .scalar_subquery()
             )
-            q = select(_m.c.id, newest).where(_m.c.id.in_(ids))
+            q = select(models.c.id, newest).where(models.c.id.in_(ids))
             latest = {mid: n for mid, n in self.conn.execute(q) if n is not None}
         return [
             RegisteredModel(
@@ -92,7 +92,9 @@ class ModelRepositoryMixin(RepoBase):
         ]
 
     def get_model(self, name: str, *, lock: bool = False) -> RegisteredModel:
-        q = select(_m).where(_m.c.name_key == names.name_key(name), _m.c.deleted_at.is_(None))
+        q = select(models).where(
+            models.c.name_key == names.name_key(name), models.c.deleted_at.is_(None)
+        )
         if lock and self.lock_rows:
             q = q.with_for_update()
         row = self.conn.execute(q).first()
@@ -105,8 +107,8 @@ class ModelRepositoryMixin(RepoBase):
     ) -> list[RegisteredModel]:
         where = [_model_where(c, self.lock_rows) for c in flt.clauses]
         q = (
-            select(_m)
-            .where(_m.c.deleted_at.is_(None), *where)
+            select(models)
+            .where(models.c.deleted_at.is_(None), *where)
             .order_by(*_order_by(order, MODEL_ORDER, MODEL_SORT))
             .offset(offset)
             .limit(limit)
@@ -114,7 +116,7 @@ class ModelRepositoryMixin(RepoBase):
         return self._models(self.conn.execute(q).all())
 
     def _update_model(self, model_id: str, **values: Any) -> None:
-        self.conn.execute(update(_m).where(_m.c.id == model_id).values(**values))
+        self.conn.execute(update(models).where(models.c.id == model_id).values(**values))
 
     def rename_model(self, model_id: str, new_name: str, at: datetime) -> None:
         try:
@@ -131,8 +133,8 @@ class ModelRepositoryMixin(RepoBase):
     def delete_model(self, model_id: str, at: datetime) -> None:
         self._update_model(model_id, deleted_at=at, updated_at=at)
         self.conn.execute(
-            update(_v)
-            .where(_v.c.model_id == model_id, _v.c.deleted_at.is_(None))
+            update(versions)
+            .where(versions.c.model_id == model_id, versions.c.deleted_at.is_(None))
             .values(deleted_at=at)
         )
         self.conn.execute(delete(t.aliases).where(t.aliases.c.model_id == model_id))
@@ -146,9 +148,9 @@ class ModelRepositoryMixin(RepoBase):
 
     def allocate_version(self, model_id: str) -> int:
         q = (
-            update(_m)
-            .where(_m.c.id == model_id)
-            .values(next_version=_m.c.next_version + 1)
-            .returning(_m.c.next_version)
+            update(models)
+            .where(models.c.id == model_id)
+            .values(next_version=models.c.next_version + 1)
+            .returning(models.c.next_version)
         )
         return int(self.conn.execute(q).scalar_one()) - 1

@@ -45,8 +45,13 @@ class RunRepositoryMixin(RepoBase):
             )
         )
 
-    def get_run(self, run_id: str) -> Run:
-        r = self.conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+    def get_run(self, run_id: str, *, lock: bool = False) -> Run:
+        q = select(t.runs).where(t.runs.c.id == run_id)
+        if lock and self.lock_rows:
+            # every run mutation locks the row first, so a log racing end_run waits and
+            # then sees the run ended, and concurrent params see each other
+            q = q.with_for_update()
+        r = self.conn.execute(q).first()
         if r is None:
             raise NotFound(f"run {run_id} does not exist")
         p, tg, mt, ds = t.run_params, t.run_tags, t.run_metrics, t.run_datasets

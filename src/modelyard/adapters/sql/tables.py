@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -95,7 +96,7 @@ model_versions = Table(
     Column("flavor_metadata", JSON, nullable=False),
     Column("signature", JSON, nullable=True),
     Column("requirements", JSON, nullable=False),
-    Column("python_version", String(32), nullable=False),
+    Column("python_version", String(64), nullable=False),
     Column("source", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -120,7 +121,8 @@ version_tags = Table(
     Column("key", String(250), primary_key=True),
     Column("value", Text, nullable=False),
 )
-Index("ix_version_tags_kv", version_tags.c.key, version_tags.c.value)
+# ix_version_tags_kv is dialect-specific and made only by migration 0003: (key, value) on
+# SQLite; (key, md5(value)) on PostgreSQL, whose btree rows cannot hold a 5000-character value
 
 aliases = Table(
     "aliases",
@@ -156,7 +158,7 @@ runs = Table(
     Column("ended_at", UtcDateTime, nullable=True),
     Column("git_commit", String(64), nullable=True),
     Column("git_dirty", Boolean, nullable=True),
-    Column("python_version", String(32), nullable=False),
+    Column("python_version", String(64), nullable=False),
     Column("packages", JSON, nullable=False),
 )
 
@@ -205,14 +207,17 @@ audit_events = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("actor", String(256), nullable=False),
     Column("action", String(64), nullable=False),
-    Column("model", NAME, nullable=True),
+    Column("model", NAME, nullable=True),  # the name at the time, for display
+    Column("model_id", ID, nullable=True),  # what a model's trail is found by
     Column("version", Integer, nullable=True),
     Column("before", JSON, nullable=True),
     Column("after", JSON, nullable=True),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # 1: the hash covers the model name only (events before migration 0003); 2: the model id too
+    Column("hash_version", Integer, nullable=False, server_default=text("1")),
 )
-Index("ix_audit_model", audit_events.c.model, audit_events.c.seq)
+Index("ix_audit_model_id", audit_events.c.model_id, audit_events.c.seq)
 
 audit_head = Table(
     "audit_head",
@@ -221,6 +226,29 @@ audit_head = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+version_blobs = Table(
+    "version_blobs",
+    metadata,
+    Column("model_id", ID, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+)
+Index("ix_version_blobs_sha256", version_blobs.c.sha256)
+
+request_keys = Table(
+    "request_keys",
+    metadata,
+    Column("actor", String(256), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("attempt", String(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("content_type", String(128), nullable=True),
+    Column("body", LargeBinary, nullable=True),
+)
+Index("ix_request_keys_created_at", request_keys.c.created_at)
 
 # MLflow tracking protocol (migration 0002) -------------------------------------------
 
@@ -236,11 +264,14 @@ experiments = Table(
 artifact_files = Table(
     "artifact_files",
     metadata,
+    # unique: the primary key on SQLite; on PostgreSQL a unique index on md5(path)
+    # (migration 0003), since a btree row cannot hold a long multi-byte path
     Column("path", String(1024), primary_key=True),
     Column("sha256", String(64), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+Index("ix_artifact_files_sha256", artifact_files.c.sha256)
 
 logged_models = Table(
     "logged_models",

@@ -9,23 +9,27 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 
 from modelyard.adapters.sql.repository import SqlRepository
-from modelyard.errors import Unavailable
+from modelyard.errors import Conflict, InvalidArgument, Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_CONFLICT = "the change conflicts with one committed concurrently; retry it"
+# FULL syncs the WAL at every commit, so an acknowledged version survives power loss;
+# NORMAL syncs only at checkpoints and may lose the last commits (see docs/performance.md)
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
 
 
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, busy_timeout_ms: int, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute(f"PRAGMA synchronous = {synchronous}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA case_sensitive_like = ON")
         cur.close()
@@ -39,13 +43,25 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``sqlite:///…`` or ``postgresql+psycopg://…``."""
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    sqlite_synchronous: str = "FULL",
+) -> Engine:
+    """An engine for ``sqlite:///…`` or ``postgresql+psycopg://…``.
+
+    SQLite only: ``busy_timeout_ms`` is how long a writer waits for the write lock before
+    the unit of work fails with Unavailable; ``sqlite_synchronous="NORMAL"`` trades the
+    durability of the last commits on power loss for faster commits.
+    """
     if url.startswith("sqlite"):
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise InvalidArgument(f"sqlite synchronous must be one of {SQLITE_SYNCHRONOUS}")
         engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
+            url, connect_args={"timeout": busy_timeout_ms / 1000}, hide_parameters=True
         )
-        _sqlite_setup(engine)
+        _sqlite_setup(engine, busy_timeout_ms, sqlite_synchronous)
         return engine
     return create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
@@ -66,7 +82,12 @@ class SqlUnitOfWork:
         except sa_exc.OperationalError as exc:
             raise Unavailable(f"database unreachable: {type(exc.orig).__name__}") from None
         conn.info["write"] = self.write
-        conn.begin()
+        try:
+            conn.begin()  # BEGIN IMMEDIATE on SQLite: waits for the write lock
+        except sa_exc.OperationalError as exc:
+            conn.info.pop("write", None)
+            conn.close()
+            raise Unavailable(f"database busy: {type(exc.orig).__name__}") from None
         self._conn = conn
         self.repo = SqlRepository(conn)
         return self
@@ -86,6 +107,10 @@ class SqlUnitOfWork:
             self._conn = None
         if isinstance(exc, sa_exc.OperationalError):
             raise Unavailable(f"database error: {type(exc.orig).__name__}") from None
+        if isinstance(exc, sa_exc.IntegrityError):
+            # the repository maps the violations it expects; any other is a concurrent
+            # writer's row, which a retry resolves: a conflict, never a 500
+            raise Conflict(_CONFLICT) from None
 
     def commit(self) -> None:
         assert self._conn is not None
@@ -93,6 +118,8 @@ class SqlUnitOfWork:
             self._conn.commit()
         except sa_exc.OperationalError as exc:
             raise Unavailable(f"database error: {type(exc.orig).__name__}") from None
+        except sa_exc.IntegrityError:
+            raise Conflict(_CONFLICT) from None
 
 
 class SqlUnitOfWorkFactory:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 
 from modelyard.adapters.sql import tables as t
 from modelyard.adapters.sql.base import RepoBase
-from modelyard.adapters.sql.where import VERSION_SORT, _m, _order_by, _v, _version_where
+from modelyard.adapters.sql.where import VERSION_SORT, _order_by, _version_where, models, versions
 from modelyard.domain.digests import Manifest, ManifestEntry
 from modelyard.domain.entities import (
     ModelVersion,
@@ -53,7 +53,7 @@ class VersionRepositoryMixin(RepoBase):
         request: str | None,
     ) -> None:
         self.conn.execute(
-            insert(_v).values(
+            insert(versions).values(
                 model_id=version.model_id,
                 version=version.version,
                 stage=version.stage.value,
@@ -80,6 +80,16 @@ class VersionRepositoryMixin(RepoBase):
                     model_id=version.model_id, version=version.version, key=k, value=value
                 )
             )
+        self._insert_blob_refs(version)
+
+    def _insert_blob_refs(self, version: ModelVersion) -> None:
+        """What garbage collection and blob reads consult: which versions name a blob."""
+        refs = [
+            {"model_id": version.model_id, "version": version.version, "sha256": d}
+            for d in sorted(version.manifest.blob_digests())
+        ]
+        if refs:
+            self.conn.execute(insert(t.version_blobs), refs)
 
     def _versions(self, rows: Sequence[Row[Any]]) -> list[ModelVersion]:
         keys = [(r.model_id, r.version) for r in rows]
@@ -129,38 +139,42 @@ class VersionRepositoryMixin(RepoBase):
 
     def _live_versions(self) -> Any:
         return (
-            select(_v, _m.c.name)
-            .join(_m, _m.c.id == _v.c.model_id)
-            .where(_v.c.deleted_at.is_(None), _m.c.deleted_at.is_(None))
+            select(versions, models.c.name)
+            .join(models, models.c.id == versions.c.model_id)
+            .where(versions.c.deleted_at.is_(None), models.c.deleted_at.is_(None))
         )
 
     def get_version(self, model_id: str, number: int) -> ModelVersion:
-        q = self._live_versions().where(_v.c.model_id == model_id, _v.c.version == number)
+        q = self._live_versions().where(
+            versions.c.model_id == model_id, versions.c.version == number
+        )
         rows = self.conn.execute(q).all()
         if not rows:
             raise NotFound(f"version {number} does not exist")
         return self._versions(rows)[0]
 
     def find_idempotent(self, model_id: str, key: str) -> tuple[str, int] | None:
-        q = select(_v.c.request_digest, _v.c.version).where(
-            _v.c.model_id == model_id, _v.c.idempotency_key == key
+        q = select(versions.c.request_digest, versions.c.version).where(
+            versions.c.model_id == model_id, versions.c.idempotency_key == key
         )
         row = self.conn.execute(q).first()
         return (row.request_digest, row.version) if row else None
 
     def latest_version(self, model_id: str, stage: Stage | None = None) -> ModelVersion:
-        q = self._live_versions().where(_v.c.model_id == model_id)
+        q = self._live_versions().where(versions.c.model_id == model_id)
         if stage is not None:
-            q = q.where(_v.c.stage == stage.value)
-        rows = self.conn.execute(q.order_by(_v.c.version.desc()).limit(1)).all()
+            q = q.where(versions.c.stage == stage.value)
+        rows = self.conn.execute(q.order_by(versions.c.version.desc()).limit(1)).all()
         if not rows:
             where = f" in stage {stage.value}" if stage else ""
             raise NotFound(f"model has no version{where}")
         return self._versions(rows)[0]
 
     def versions_in_stage(self, model_id: str, stage: Stage) -> list[ModelVersion]:
-        q = self._live_versions().where(_v.c.model_id == model_id, _v.c.stage == stage.value)
-        return self._versions(self.conn.execute(q.order_by(_v.c.version.desc())).all())
+        q = self._live_versions().where(
+            versions.c.model_id == model_id, versions.c.stage == stage.value
+        )
+        return self._versions(self.conn.execute(q.order_by(versions.c.version.desc())).all())
 
     def list_versions(
         self, flt: Filter, offset: int, limit: int, order: Order = VERSION_ORDER
@@ -184,13 +198,15 @@ class VersionRepositoryMixin(RepoBase):
         if change.description is not None:
             values["description"] = change.description
         self.conn.execute(
-            update(_v).where(_v.c.model_id == model_id, _v.c.version == number).values(**values)
+            update(versions)
+            .where(versions.c.model_id == model_id, versions.c.version == number)
+            .values(**values)
         )
 
     def delete_version(self, model_id: str, number: int, at: datetime) -> None:
         self.conn.execute(
-            update(_v)
-            .where(_v.c.model_id == model_id, _v.c.version == number)
+            update(versions)
+            .where(versions.c.model_id == model_id, versions.c.version == number)
             .values(deleted_at=at, updated_at=at)
         )
 
@@ -231,8 +247,13 @@ class VersionRepositoryMixin(RepoBase):
 
     def stage_history(self, model_id: str, number: int | None) -> list[StageChange]:
         sc = t.stage_changes
+        live = select(versions.c.version).where(
+            versions.c.model_id == model_id, versions.c.deleted_at.is_(None)
+        )
         q = select(sc).where(
-            sc.c.model_id == model_id, sc.c.version == number if number is not None else true()
+            sc.c.model_id == model_id,
+            sc.c.version == number if number is not None else true(),
+            sc.c.version.in_(live),  # a deleted version's transitions leave the history
         )
         return [
             StageChange(

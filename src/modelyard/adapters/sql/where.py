@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    and_,
     case,
+    func,
     select,
     tuple_,
 )
@@ -20,7 +22,7 @@ from modelyard.domain.ordering import (
     total,
 )
 
-_m, _v = t.registered_models, t.model_versions
+models, versions = t.registered_models, t.model_versions
 
 
 def _op(column: Any, clause: Clause, pg: bool) -> ColumnElement[bool]:
@@ -39,18 +41,18 @@ def _op(column: Any, clause: Clause, pg: bool) -> ColumnElement[bool]:
 def _name_clause(clause: Clause, pg: bool) -> ColumnElement[bool]:
     if clause.op in ("=", "!="):
         key = names.name_key(str(clause.value))
-        return _m.c.name_key == key if clause.op == "=" else _m.c.name_key != key
-    return _op(_m.c.name, clause, pg)
+        return models.c.name_key == key if clause.op == "=" else models.c.name_key != key
+    return _op(models.c.name, clause, pg)
 
 
 def _model_where(clause: Clause, pg: bool) -> ColumnElement[bool]:
     if clause.field == "name":
         return _name_clause(clause, pg)
     tag = t.model_tags
-    # IN (subquery) lets the database drive from the (key, value) index instead of
-    # probing every model: a selective tag filter stays fast at any registry size
+    # IN (subquery) keeps the plan driven from the tag table; model_tags has only its
+    # (model_id, key) primary key, so a tag filter scans the tags of that key
     tagged = select(tag.c.model_id).where(tag.c.key == clause.key, _op(tag.c.value, clause, pg))
-    return _m.c.id.in_(tagged)
+    return models.c.id.in_(tagged)
 
 
 def _version_where(clause: Clause, pg: bool) -> ColumnElement[bool]:
@@ -58,32 +60,36 @@ def _version_where(clause: Clause, pg: bool) -> ColumnElement[bool]:
     if field == "name":
         return _name_clause(clause, pg)
     if field in ("version", "stage", "run_id"):
-        return _op(_v.c[field], clause, pg)
-    version_key = tuple_(_v.c.model_id, _v.c.version)
+        return _op(versions.c[field], clause, pg)
+    version_key = tuple_(versions.c.model_id, versions.c.version)
     if field == "alias":
         al = t.aliases
         return version_key.in_(
             select(al.c.model_id, al.c.version).where(_op(al.c.alias, clause, pg))
         )
     tag = t.version_tags
+    match = _op(tag.c.value, clause, pg)
+    if pg and clause.op == "=":
+        # PostgreSQL indexes (key, md5(value)): a btree row cannot hold a long value
+        match = and_(func.md5(tag.c.value) == func.md5(str(clause.value)), match)
     return version_key.in_(
-        select(tag.c.model_id, tag.c.version).where(
-            tag.c.key == clause.key, _op(tag.c.value, clause, pg)
-        )
+        select(tag.c.model_id, tag.c.version).where(tag.c.key == clause.key, match)
     )
 
 
 MODEL_SORT: dict[str, Any] = {
-    "name": _m.c.name_key,
-    "created_at": _m.c.created_at,
-    "updated_at": _m.c.updated_at,
+    "name": models.c.name_key,
+    "created_at": models.c.created_at,
+    "updated_at": models.c.updated_at,
 }
 VERSION_SORT: dict[str, Any] = {
-    "name": _m.c.name_key,
-    "version": _v.c.version,
-    "created_at": _v.c.created_at,
-    "updated_at": _v.c.updated_at,
-    "stage": case({stage.value: rank for stage, rank in STAGE_RANK.items()}, value=_v.c.stage),
+    "name": models.c.name_key,
+    "version": versions.c.version,
+    "created_at": versions.c.created_at,
+    "updated_at": versions.c.updated_at,
+    "stage": case(
+        {stage.value: rank for stage, rank in STAGE_RANK.items()}, value=versions.c.stage
+    ),
 }
 
 

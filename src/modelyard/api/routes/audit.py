@@ -22,7 +22,11 @@ def audit_trail(
     max_results: str | None = None,
     page_token: str | None = None,
 ) -> wire.AuditList:
-    """Who did what to which object, when, with before → after; oldest first, paged."""
+    """Who did what to which object, when, with before → after; oldest first, paged.
+
+    `model` names the live model of that name; its trail follows it across renames. With
+    no live model of that name, the trail of the one most recently deleted under it.
+    """
     page = audit.audit_trail(ctx, model, since, max_results, page_token)
     return wire.AuditList(
         events=[wire.event_out(e) for e in page.items], next_page_token=page.next_page_token

@@ -10,8 +10,10 @@ from modelyard.api.deps import Reg
 from modelyard.api.download import stream_blob
 from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.api.streaming import BodyReader
+from modelyard.bootstrap import Registry
 from modelyard.domain.digests import sha256_hex
-from modelyard.errors import InvalidArgument
+from modelyard.errors import InvalidArgument, NotFound
+from modelyard.service.maintenance import blob_readable
 from modelyard.service.ports import BlobInfo
 
 router = APIRouter(prefix="/api/v1/blobs", responses=ERROR_RESPONSES, tags=["blobs"])
@@ -34,6 +36,13 @@ def _digest(ref: str) -> str:
     return sha256_hex(ref)
 
 
+def _readable(reg: Registry, ref: str) -> str:
+    digest = _digest(ref)
+    if not blob_readable(reg.context, digest):
+        raise NotFound(f"blob sha256:{digest} belongs only to deleted versions")
+    return digest
+
+
 @router.put("/{ref}", status_code=201, response_model=wire.BlobOut)
 async def put_blob(ref: str, request: Request, reg: Reg) -> wire.BlobOut:
     """Stream a blob in; it is hashed while streaming and refused if it does not match."""
@@ -47,7 +56,7 @@ async def put_blob(ref: str, request: Request, reg: Reg) -> wire.BlobOut:
 def get_blob(ref: str, request: Request, reg: Reg) -> Response:
     """Stream a blob out, verified against its digest; honours one `Range: bytes=a-b`
     (sent as stored: the client verifies). A Range it does not use is ignored."""
-    digest = _digest(ref)
+    digest = _readable(reg, ref)
     size = reg.blobs.size(digest)
     return stream_blob(
         reg.blobs,
@@ -62,7 +71,7 @@ def get_blob(ref: str, request: Request, reg: Reg) -> Response:
 @router.head("/{ref}")
 def head_blob(ref: str, reg: Reg) -> Response:
     """Whether a blob exists, and its size."""
-    digest = _digest(ref)
+    digest = _readable(reg, ref)
     size = reg.blobs.size(digest)
     return Response(
         status_code=200, headers={"Content-Length": str(size), "Accept-Ranges": "bytes"}
