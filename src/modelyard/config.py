@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None  # for S3-compatible stores other than AWS
     cache_dir: Path | None = None
     user: str | None = None
+    migrate: bool = True  # bring the schema to head on open; off: refuse one that is not
 
     def db_url(self) -> str:
         return self.db or f"sqlite:///{(self.home / 'registry.db').resolve()}"
