@@ -20,6 +20,7 @@ from modelyard.bootstrap import build
 from modelyard.client.client import Client
 from modelyard.config import Settings
 from tests.cli.support import ACTOR
+from tests.conftest import fresh_store
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +54,8 @@ def home(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
     """MODELYARD_HOME in tmp_path and a known actor; for "http", MODELYARD_URI too."""
-    home = tmp_path / "home"
+    template: Path = request.getfixturevalue("store_template")
+    home = fresh_store(template, tmp_path / "home")
     monkeypatch.chdir(tmp_path)
     for var in ("MODELYARD_URI", "MODELYARD_DB", "MODELYARD_ARTIFACTS", "MODELYARD_CACHE_DIR"):
         monkeypatch.delenv(var, raising=False)
@@ -63,7 +65,7 @@ def home(
         yield home
         return
     url, app = request.getfixturevalue("http_app")
-    registry = build(Settings(home=tmp_path / "server-store"))
+    registry = build(Settings(home=fresh_store(template, tmp_path / "server-store")))
     app.state.registry = registry
     monkeypatch.setenv("MODELYARD_URI", url)
     monkeypatch.setenv("MODELYARD_CACHE_DIR", str(tmp_path / "cache"))
