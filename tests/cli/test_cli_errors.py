@@ -13,7 +13,8 @@ from modelyard.client.client import Client
 from tests.cli.support import add_version, assert_error, audit_count, cli
 
 
-@pytest.mark.parametrize("name", ["bad name", "a/b", "-leading-dash", ""])
+# representatives; every class of bad name is in tests/unit/test_domain_names.py
+@pytest.mark.parametrize("name", ["a/b", "-leading-dash", ""])
 def test_models_create_invalid_name_fails(client: Client, name: str) -> None:
     result = cli("models", "create", "--", name)
 
@@ -74,7 +75,7 @@ def test_versions_show_missing_version_fails(client: Client) -> None:
     assert_error(cli("versions", "show", "Fraud", "7"), "RESOURCE_NOT_FOUND")
 
 
-@pytest.mark.parametrize("ref", ["0", "-1", "01", "1.5", "@", "@1"])
+@pytest.mark.parametrize("ref", ["0", "1.5", "@1"])  # the rest: test_domain_refs.py
 def test_versions_show_invalid_reference_fails(client: Client, ref: str) -> None:
     add_version(client, "Fraud")
 
@@ -118,7 +119,7 @@ def test_rollback_without_earlier_production_fails(client: Client) -> None:
     assert audit_count(client) == before
 
 
-@pytest.mark.parametrize("alias", ["1", "v2", "Production", "latest", "bad alias"])
+@pytest.mark.parametrize("alias", ["v2", "Production", "bad alias"])  # test_domain_names.py
 def test_alias_set_invalid_alias_fails(client: Client, alias: str) -> None:
     add_version(client, "Fraud")
     before = audit_count(client)
