@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
 from modelyard.adapters.sql.migrate import head_revision
-from tests.e2e.servers import Process, spawn, stop, wait_healthy
+from tests.conftest import fresh_store
+from tests.e2e.servers import Process, server, spawn, stop, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -152,3 +154,9 @@ def test_replicas_on_fresh_sqlite_all_become_ready(round_: int, tmp_path: Path) 
         stop_all(started)
     assert_clean_logs(started)
     assert_migrated_once(f"sqlite:///{db}")
+
+
+def test_server_no_migrate_on_current_store_serves(tmp_path: Path, store_template: Path) -> None:
+    home = fresh_store(store_template, tmp_path / "home")
+    with server(home, "--no-migrate") as (url, _):
+        assert httpx.get(f"{url}/api/v1/models").json()["models"] == []
