@@ -1,17 +1,65 @@
-"""Shared test infrastructure: PostgreSQL schemas and a real S3 API server on loopback."""
+"""Shared test infrastructure: a migrated SQLite template, PostgreSQL schemas, and a real
+S3 API server on loopback. ``--basetemp`` goes to /dev/shm when it exists (see
+``pytest_configure``), so the blob stores' fsyncs cost next to nothing."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from modelyard.adapters.sql.migrate import upgrade
+from modelyard.adapters.sql.uow import make_engine
+
 PG_BASE = os.environ.get("MODELYARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's tmp_path plugin reads the option
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary folders on tmpfs when there is one and the run did not choose its own."""
+    shm = Path("/dev/shm")
+    if config.option.basetemp is None and shm.is_dir() and os.access(shm, os.W_OK):
+        # one folder per run (pytest empties basetemp itself), under our own parent
+        root = shm / f"modelyard-pytest-{os.getuid()}"
+        root.mkdir(mode=0o700, exist_ok=True)
+        config.option.basetemp = tempfile.mkdtemp(prefix="run-", dir=root)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Free the tmpfs after a green run; a failed run's folders stay for a look."""
+    base = str(session.config.option.basetemp or "")
+    if exitstatus == 0 and base.startswith("/dev/shm/modelyard-pytest-"):
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated to head once per session. Copy it where a test needs a
+    fresh store (:func:`fresh_store`); opening the copy then finds the schema current."""
+    path = tmp_path_factory.mktemp("template") / "registry.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()  # the last connection checkpoints the WAL into the file
+    assert not path.with_name("registry.db-wal").exists()
+    return path
+
+
+def fresh_store(template: Path, home: Path) -> Path:
+    """Make ``home`` an embedded store holding an empty, migrated database; returns ``home``."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, home / "registry.db")
+    return home
 
 
 def _pg_reachable() -> str | None:
@@ -36,18 +84,27 @@ def postgres_available() -> None:
     pytest.skip(problem)
 
 
-@pytest.fixture
-def postgres_url(postgres_available: None) -> Iterator[str]:
+@contextmanager
+def postgres_schema() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(PG_BASE)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_BASE else "?"
-    yield f"{PG_BASE}{sep}options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in PG_BASE else "?"
+        yield f"{PG_BASE}{sep}options={quote(f'-csearch_path={schema}')}"
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_available: None) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

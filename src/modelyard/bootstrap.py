@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from modelyard.adapters.blobs.local import LocalBlobStore
-from modelyard.adapters.sql.migrate import upgrade
+from modelyard.adapters.sql.migrate import SchemaStatus, require_current, schema_status, upgrade
 from modelyard.adapters.sql.uow import SqlUnitOfWorkFactory, make_engine
 from modelyard.config import Settings
 from modelyard.errors import InvalidArgument
@@ -59,13 +59,46 @@ def build_blob_store(settings: Settings) -> BlobStore:
     return LocalBlobStore(settings.artifacts_root())
 
 
-def build(settings: Settings, *, migrate: bool = True) -> Registry:
-    """Open (and by default migrate) the store the settings name."""
+def open_engine(settings: Settings) -> Engine:
+    """The engine of the settings' database (the embedded store's folder is made if needed)."""
     if settings.db is None:
         settings.home.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url(), sqlite_synchronous=settings.sqlite_synchronous)
-    if migrate:
-        upgrade(engine)
+    return make_engine(settings.db_url(), sqlite_synchronous=settings.sqlite_synchronous)
+
+
+def prepare_schema(engine: Engine, *, migrate: bool) -> SchemaStatus:
+    """Migrate to head (a cheap check when already there), or only require head."""
+    return upgrade(engine) if migrate else require_current(engine)
+
+
+def prepare_store(settings: Settings, *, migrate: bool) -> SchemaStatus:
+    """Migrate (or only check) the settings' database once and let it go: what start-up
+    and ``modelyard db upgrade`` do before anything is served."""
+    engine = open_engine(settings)
+    try:
+        return prepare_schema(engine, migrate=migrate)
+    finally:
+        engine.dispose()
+
+
+def store_schema(settings: Settings) -> SchemaStatus:
+    """The settings' database revision beside this code's head; reads only."""
+    engine = open_engine(settings)
+    try:
+        return schema_status(engine)
+    finally:
+        engine.dispose()
+
+
+def build(settings: Settings, *, migrate: bool | None = None) -> Registry:
+    """Open the store the settings name, migrating it unless ``migrate`` (by default
+    ``settings.migrate``) is off, in which case its schema must already be current."""
     blobs = build_blob_store(settings)
+    engine = open_engine(settings)
+    try:
+        prepare_schema(engine, migrate=settings.migrate if migrate is None else migrate)
+    except BaseException:
+        engine.dispose()
+        raise
     ctx = Context(SqlUnitOfWorkFactory(engine), blobs, utc_now, new_id, current_user(settings))
     return Registry(engine, blobs, ctx)

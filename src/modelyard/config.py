@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     max_blob_bytes: PositiveInt = DEFAULT_MAX_BLOB_BYTES  # server: larger uploads are refused (413)
     # SQLite: FULL survives power loss; NORMAL commits faster but may lose the last commits
     sqlite_synchronous: str = "FULL"
+    migrate: bool = True  # bring the schema to head on open; off: refuse one that is not
 
     def db_url(self) -> str:
         return self.db or f"sqlite:///{(self.home / 'registry.db').resolve()}"

@@ -142,6 +142,18 @@ class InsufficientStorage(ModelyardError):
     http_status = 507
 
 
+class SchemaOutdated(Unavailable):
+    """The database's schema is older than this modelyard and it was told not to migrate."""
+
+    code = "SCHEMA_OUTDATED"
+
+
+class SchemaTooNew(Unavailable):
+    """The database was migrated by a newer modelyard; this one must not touch it."""
+
+    code = "SCHEMA_TOO_NEW"
+
+
 def _all_subclasses(cls: type[ModelyardError]) -> list[type[ModelyardError]]:
     found = [cls]
     for sub in cls.__subclasses__():

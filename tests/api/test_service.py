@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
+from tests.api.conftest import open_server
 from tests.api.support import Server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, store_template: Path) -> Iterator[Server]:
+    """One server for the module, since every test here only reads or is refused; the
+    teardown proves that nothing was written."""
+    with open_server(tmp_path_factory.mktemp("service"), store_template) as srv:
+        before = srv.snapshot()
+        yield srv
+        assert srv.snapshot() == before
+        srv.assert_contained()
 
 
 def test_openapi_document_lists_the_v1_routes(server: Server) -> None:

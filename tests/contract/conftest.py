@@ -18,6 +18,7 @@ import pytest
 from modelyard.adapters.sql.migrate import upgrade
 from modelyard.adapters.sql.uow import SqlUnitOfWorkFactory, make_engine
 from modelyard.service.ports import UnitOfWorkFactory
+from tests.conftest import fresh_store
 from tests.fakes import FakeUnitOfWorkFactory
 
 REPO_BACKENDS = ("fake", "sqlite", "postgres")
@@ -54,11 +55,20 @@ def sql_factory(url: str) -> Iterator[SqlUnitOfWorkFactory]:
 
 
 def database_url(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> str:
+    """An empty database of ``kind``: a new SQLite file, or a fresh PostgreSQL schema."""
     if kind == "sqlite":
         return f"sqlite:///{tmp_path}/r.db"
     assert kind == "postgres"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+def migrated_url(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> str:
+    """Like :func:`database_url`, but SQLite starts as a copy of the migrated template."""
+    if kind == "sqlite":
+        template: Path = request.getfixturevalue("store_template")
+        return f"sqlite:///{fresh_store(template, tmp_path) / 'registry.db'}"
+    return database_url(request, kind, tmp_path)
 
 
 @pytest.fixture(params=backends())
@@ -67,5 +77,5 @@ def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Unit
     if kind == "fake":
         yield FakeUnitOfWorkFactory()
         return
-    with sql_factory(database_url(request, kind, tmp_path)) as factory:
+    with sql_factory(migrated_url(request, kind, tmp_path)) as factory:
         yield factory

@@ -8,18 +8,22 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 
-from modelyard.adapters.sql.uow import SqlUnitOfWorkFactory
+from modelyard.adapters.sql.uow import SqlUnitOfWorkFactory, make_engine
 from modelyard.domain.audit import GENESIS
+from modelyard.errors import Unavailable
 from modelyard.service import audit, models, versions
 from modelyard.service.context import Context
 from tests.contract.builders import audit_chain
-from tests.contract.conftest import backends, database_url, sql_factory
+from tests.contract.conftest import backends, migrated_url, sql_factory
 from tests.fakes import MemoryBlobStore, new_version
 
 THREADS = 16
@@ -31,7 +35,7 @@ T = TypeVar("T")
 
 @pytest.fixture(params=backends(SQL))
 def sql(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlUnitOfWorkFactory]:
-    with sql_factory(database_url(request, request.param, tmp_path)) as factory:
+    with sql_factory(migrated_url(request, request.param, tmp_path)) as factory:
         yield factory
 
 
@@ -118,40 +122,51 @@ def test_concurrent_create_version_of_new_models_creates_each_once(
     assert audit.verify_chain(ctx) == 1 + 2 + THREADS
 
 
-def _audit_head_waits_for_writer(sql: SqlUnitOfWorkFactory, seed: bool) -> None:
-    """A second writer's audit_head() blocks until the first commits, then sees its event.
+@contextmanager
+def impatient(sql: SqlUnitOfWorkFactory) -> Iterator[SqlUnitOfWorkFactory]:
+    """Units of work on the same database that fail at once instead of waiting for a lock
+    (SQLite busy_timeout 0, PostgreSQL lock_timeout): waiting becomes an observable error."""
+    engine = make_engine(sql.engine.url.render_as_string(hide_password=False))
+    setting = "PRAGMA busy_timeout = 0"
+    if engine.dialect.name == "postgresql":
+        setting = "SET lock_timeout = '1ms'"
 
-    SQLite serialises writers at BEGIN IMMEDIATE; PostgreSQL locks the audit_head row
-    (which the migration seeds, so an empty trail has a row to lock too).
-    """
-    events = audit_chain(("model.create", "A", None), ("model.create", "B", None))
-    if seed:
-        with sql(write=True) as uow:
-            uow.repo.add_audit(events[0])
-            uow.commit()
-    first = events[1] if seed else events[0]
-    seen: list[tuple[int, str]] = []
-    done = threading.Event()
+    @event.listens_for(engine, "connect")
+    def _no_waiting(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(setting)
+        cur.close()
 
-    def second() -> None:
-        with sql(write=True) as uow:
-            seen.append(uow.repo.audit_head())
-        done.set()
+    try:
+        yield SqlUnitOfWorkFactory(engine)
+    finally:
+        engine.dispose()
 
+
+def _read_head(sql: SqlUnitOfWorkFactory) -> tuple[int, str]:
     with sql(write=True) as uow:
-        assert uow.repo.audit_head() == ((1, events[0].hash) if seed else (0, GENESIS))
-        uow.repo.add_audit(first)
-        thread = threading.Thread(target=second, daemon=True)
-        thread.start()
-        blocked = not done.wait(0.5)
-        uow.commit()
-    thread.join(WAIT)
-    assert not thread.is_alive()
-    assert (blocked, seen) == (True, [(first.seq, first.hash)])
+        return uow.repo.audit_head()
 
 
 @pytest.mark.parametrize("seed", [False, True], ids=["empty-trail", "after-first-event"])
 def test_audit_head_is_locked_until_unit_of_work_ends(
     sql: SqlUnitOfWorkFactory, seed: bool
 ) -> None:
-    _audit_head_waits_for_writer(sql, seed)
+    """While a writer holds the audit head, another writer cannot read it (it would have to
+    wait); once the first commits, the next writer sees its event. SQLite serialises writers
+    at BEGIN IMMEDIATE; PostgreSQL locks the audit_head row (seeded by the migration, so an
+    empty trail has a row to lock too)."""
+    events = audit_chain(("model.create", "A", None), ("model.create", "B", None))
+    if seed:
+        with sql(write=True) as uow:
+            uow.repo.add_audit(events[0])
+            uow.commit()
+    first = events[1] if seed else events[0]
+    with impatient(sql) as probe:
+        with sql(write=True) as uow:
+            assert uow.repo.audit_head() == ((1, events[0].hash) if seed else (0, GENESIS))
+            uow.repo.add_audit(first)
+            with pytest.raises((Unavailable, sa_exc.OperationalError)):
+                _read_head(probe)
+            uow.commit()
+        assert _read_head(probe) == (first.seq, first.hash)

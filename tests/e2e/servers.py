@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -43,28 +44,52 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -
     raise TimeoutError(f"server at {url} not ready in {timeout}s")
 
 
+@dataclass
+class Process:
+    """A ``modelyard server`` process started by :func:`spawn`."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def spawn(
+    home: Path, *args: str, port: int | None = None, log: Path | None = None, **env: str
+) -> Process:
+    """Start a server without waiting for it; stop it with :func:`stop`."""
+    port = port or free_port()
+    log = log or home.with_suffix(".log")
+    cmd = [str(BIN), "server", "--port", str(port), "--home", str(home), *args]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(cmd, env=clean_env(**env), stdout=out, stderr=subprocess.STDOUT)
+    return Process(f"http://127.0.0.1:{port}", proc, log)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it does not exit in 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 @contextmanager
 def server(
     home: Path, *args: str, port: int | None = None, log: Path | None = None, **env: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A running server; yields (url, process) and stops it afterwards."""
-    port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    out = (log or home.with_suffix(".log")).open("ab")
-    cmd = [str(BIN), "server", "--port", str(port), "--home", str(home), *args]
-    proc = subprocess.Popen(cmd, env=clean_env(**env), stdout=out, stderr=subprocess.STDOUT)
+    started = spawn(home, *args, port=port, log=log, **env)
     try:
-        wait_healthy(url, proc)
-        yield url, proc
+        wait_healthy(started.url, started.proc)
+        yield started.url, started.proc
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        out.close()
+        stop(started.proc)
 
 
 def rss_kib(pid: int, field: str = "VmRSS") -> int:

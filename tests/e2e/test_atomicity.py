@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from modelyard.config import Settings
 from modelyard.domain.digests import Manifest, ManifestEntry
 from modelyard.domain.entities import NewVersion
 from modelyard.service import audit, versions
+from tests.conftest import fresh_store
 
 
 class InjectedFault(Exception):
@@ -36,8 +36,10 @@ def _fail_on(registry: Registry, table: str) -> None:
 
 
 @pytest.mark.parametrize("table", ["model_versions", "audit_events"])
-def test_failed_version_creation_leaves_no_row_and_no_event(tmp_path: Path, table: str) -> None:
-    registry = build(Settings(home=tmp_path / "store"))
+def test_failed_version_creation_leaves_no_row_and_no_event(
+    tmp_path: Path, store_template: Path, table: str
+) -> None:
+    registry = build(Settings(home=fresh_store(store_template, tmp_path / "store")))
     ctx = registry.context
     versions.create_version(ctx, "Fraud", _spec(registry, b"one"))
     events_before = audit.audit_trail(ctx, max_results=1000).items
@@ -57,8 +59,8 @@ def test_failed_version_creation_leaves_no_row_and_no_event(tmp_path: Path, tabl
     reopened.close()
 
 
-def test_failed_model_creation_leaves_nothing(tmp_path: Path) -> None:
-    registry = build(Settings(home=tmp_path / "store"))
+def test_failed_model_creation_leaves_nothing(tmp_path: Path, store_template: Path) -> None:
+    registry = build(Settings(home=fresh_store(store_template, tmp_path / "store")))
     _fail_on(registry, "audit_events")
     with pytest.raises(InjectedFault):
         versions.create_version(registry.context, "Fraud", _spec(registry, b"one"))
@@ -67,11 +69,3 @@ def test_failed_model_creation_leaves_nothing(tmp_path: Path) -> None:
     assert versions.search_versions(reopened.context).items == []
     assert audit.audit_trail(reopened.context).items == []
     reopened.close()
-
-
-def test_blob_digest_is_what_manifest_names(tmp_path: Path) -> None:
-    registry = build(Settings(home=tmp_path / "store"))
-    data = b"weights"
-    spec = _spec(registry, data)
-    assert spec.manifest.entries[0].sha256 == hashlib.sha256(data).hexdigest()
-    registry.close()

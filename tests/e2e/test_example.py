@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,9 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.fixture
-def client(ran: tuple[Path, str]) -> Client:
-    return Client(settings=Settings(home=ran[0] / "modelyard"))
+def client(ran: tuple[Path, str]) -> Iterator[Client]:
+    with Client(settings=Settings(home=ran[0] / "modelyard")) as client:
+        yield client
 
 
 def test_example_logs_three_numbered_versions(client: Client) -> None:

@@ -14,9 +14,15 @@ from modelyard.client.client import Client
 from modelyard.client.embedded import EmbeddedTransport
 from modelyard.client.http import HttpTransport
 from modelyard.config import Settings
+from tests.conftest import fresh_store
 
 
-def make_client(kind: str, home: Path, user: str = "alice") -> Iterator[Client]:
+def make_client(
+    kind: str, home: Path, user: str = "alice", template: Path | None = None
+) -> Iterator[Client]:
+    """A client of ``kind`` over a store in ``home`` (a copy of ``template`` when given)."""
+    if template is not None:
+        fresh_store(template, home / "store")
     settings = Settings(home=home / "store", cache_dir=home / "cache", user=user)
     registry = build(settings)
     if kind == "embedded":
@@ -34,5 +40,7 @@ def make_client(kind: str, home: Path, user: str = "alice") -> Iterator[Client]:
 
 
 @pytest.fixture(params=["embedded", "http"])
-def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Client]:
-    yield from make_client(request.param, tmp_path)
+def client(
+    request: pytest.FixtureRequest, tmp_path: Path, store_template: Path
+) -> Iterator[Client]:
+    yield from make_client(request.param, tmp_path, template=store_template)

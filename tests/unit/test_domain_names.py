@@ -45,6 +45,20 @@ BAD_MODEL_NAMES = [
     "-dash",
     "_under",
     "Fraud\x00",
+    # the rest of the API and SDK suites' lists, which now send only representatives
+    "../Fraud",
+    "Fraud/..",
+    "a/../b",
+    "@champion",
+    "%2e%2e",
+    "...",
+    "name\r\nX-Injected: 1",
+    "del\x7f",
+    "a\\b",
+    "C:",
+    "~root",
+    "\uff26\uff52\uff41\uff55\uff44",  # fullwidth Ｆｒａｕｄ
+    "a" * 1024,
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -63,14 +64,22 @@ def _hash(**changes: object) -> str:
     return event_hash(**fields)  # type: ignore[arg-type]
 
 
-def test_event_hash_same_content_gives_same_hash() -> None:
-    assert _hash() == _hash()
+# The event above in its documented canonical form: sorted keys, no spaces, ISO time.
+# Stored chains are verified against this form, so it may never change silently.
+CANONICAL = (
+    '{"action":"model.create","actor":"alice","after":{"tags":{}},'
+    '"at":"2026-01-01T00:00:00+00:00","before":null,"prev":"' + GENESIS + '",'
+    '"seq":1,"target":{"model":"Fraud","version":null}}'
+)
 
 
-def test_event_hash_is_sha256_hex() -> None:
-    value = _hash()
-    assert len(value) == 64
-    assert set(value) <= set("0123456789abcdef")
+def test_event_hash_is_sha256_of_canonical_json() -> None:
+    assert _hash() == hashlib.sha256(CANONICAL.encode()).hexdigest()
+
+
+def test_event_hash_ignores_key_order_of_before_and_after() -> None:
+    one = _hash(before={"a": 1, "b": 2}, after={"x": "1", "y": "2"})
+    assert _hash(before={"b": 2, "a": 1}, after={"y": "2", "x": "1"}) == one
 
 
 @pytest.mark.parametrize(

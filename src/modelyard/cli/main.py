@@ -17,7 +17,7 @@ import typer
 from typer import _click
 from typer.core import TyperGroup
 
-from modelyard.cli import fsck, labels, models, output, queries, runs, server, stages, versions
+from modelyard.cli import db, fsck, labels, models, output, queries, runs, server, stages, versions
 from modelyard.cli.common import Options
 from modelyard.cli.import_mlflow import import_mlflow
 from modelyard.errors import ModelyardError
@@ -55,6 +55,7 @@ app.add_typer(labels.tags, name="tag", no_args_is_help=True)
 app.add_typer(runs.app, name="runs")
 stages.register(app)
 server.register(app)
+db.register(app)
 fsck.register(app)
 queries.register(app)
 app.command("download")(runs.download)
