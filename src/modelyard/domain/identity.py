@@ -197,7 +197,10 @@ class Grant:
     user_id: str
     role: Role
     scope: Scope
-    model_name: str | None = None  # for display; None unless the scope is a live model
+    # for display, filled in by the repository: the user's name and, for a model grant,
+    # the model's current name (None once the model is deleted)
+    user_name: str = ""
+    model_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Filter
+from modelyard.domain.identity import Grant, Role, Scope, User
 from modelyard.domain.ordering import MODEL_ORDER, VERSION_ORDER, Order
 from modelyard.domain.stages import Stage
+from modelyard.domain.tokens import ApiToken
 from modelyard.domain.tracking import ArtifactRecord, Experiment, LoggedModel
 
 
@@ -107,6 +109,44 @@ class Repository(Protocol):
     def list_logged_models(
         self, experiment_ids: list[str], offset: int, limit: int
     ) -> list[LoggedModel]: ...
+
+    # identity: users and service accounts, API tokens, grants ------------------------
+    def add_user(self, user: User) -> None:
+        """Raises AlreadyExists when the name is taken, ignoring case."""
+        ...
+
+    def get_user(self, name: str) -> User: ...
+    def get_user_by_id(self, user_id: str) -> User: ...
+    def list_users(self, offset: int, limit: int) -> list[User]:
+        """Users and service accounts by case-folded name, disabled ones included."""
+        ...
+
+    def disable_user(self, user_id: str, at: datetime) -> None: ...
+    def set_password_hash(self, user_id: str, password_hash: str | None) -> None: ...
+    def add_token(self, token: ApiToken) -> None: ...
+    def get_token(self, token_id: str) -> ApiToken: ...
+    def list_tokens(self, user_id: str | None) -> list[ApiToken]:
+        """Tokens (of one user, or all) by creation time then id, revoked ones included."""
+        ...
+
+    def revoke_token(self, token_id: str, at: datetime) -> None: ...
+    def touch_token(self, token_id: str, at: datetime, stale_before: datetime) -> bool:
+        """Set last-used to ``at`` if it is unset or older than ``stale_before``; True when
+        this was the token's first use (so exactly one caller audits it)."""
+        ...
+
+    def set_grant(self, grant: Grant, at: datetime, by: str) -> Role | None:
+        """Create or replace the user's grant on that scope; the role it had, if any."""
+        ...
+
+    def delete_grant(self, user_id: str, scope: Scope) -> Role:
+        """Remove the user's grant on that scope; NotFound when there is none."""
+        ...
+
+    def list_grants(self, user_id: str | None) -> list[Grant]:
+        """Grants (of one user, or all) with user and live model names filled in, ordered
+        by user name, scope kind and target."""
+        ...
 
 
 class UnitOfWork(Protocol):
