@@ -139,9 +139,11 @@ USE_CASES: dict[str, Rule] = {
     "identity.list_grants": own_or(P.GRANTS_MANAGE),
 }
 
-# Public functions that take a Context but are steps inside another use case's unit of
-# work, never called by an entrypoint on their own.
-BUILDING_BLOCKS = frozenset({"models.new_model", "context.record", "paging.paged"})
+# Public functions that take a Context but are steps of another use case, never called by
+# an entrypoint on their own. Those taking ``(ctx, repo, …)`` run inside their caller's unit
+# of work and count as building blocks without being listed (``models.new_model``,
+# ``context.record``).
+BUILDING_BLOCKS = frozenset({"paging.paged"})
 
 
 def permission_for(use_case: str, target: Target = Target()) -> Permission | None:
