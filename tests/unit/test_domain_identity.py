@@ -236,3 +236,16 @@ def test_principal_name_accepts_only_the_grammar(value: str) -> None:
     assert name[0].isascii() and name[0].isalnum()
     assert all(c.isascii() and (c.isalnum() or c in "._@+-") for c in name)
     assert len(name) <= 128
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("permission", list(Permission))
+def test_model_grant_holds_model_and_lineage_permissions_only(
+    role: Role, permission: Permission
+) -> None:
+    least, reach = RULES[permission]
+    allowed = can(ALICE, permission, [grant(role, Scope.model("m1"))], FRAUD)
+    assert allowed is (reach is not Reach.GLOBAL and role >= least)
+    assert not can(ALICE, permission, [grant(role, Scope.model("m1"))], OTHER) or (
+        reach is Reach.ANY
+    )

@@ -367,3 +367,30 @@ def test_user_lists_own_grants_but_not_others(ctx: Context, admin: Principal) ->
     assert [g.scope for g in identity.list_grants(ctx, bob, "bob")] == [Scope.everywhere()]
     with pytest.raises(PermissionDenied):
         identity.list_grants(ctx, bob)
+
+
+def test_ensure_admin_with_plain_user_named_admin_raises_conflict(ctx: Context) -> None:
+    identity.create_user(ctx, Principal.local("root"), "admin")
+    with pytest.raises(Conflict, match="admin"):
+        identity.ensure_admin(ctx, ADMIN_TOKEN)
+
+
+def test_create_token_for_disabled_user_raises_conflict(ctx: Context, admin: Principal) -> None:
+    identity.create_user(ctx, admin, "alice")
+    identity.disable_user(ctx, admin, "alice")
+    with pytest.raises(Conflict):
+        identity.create_token(ctx, admin, "t", user="alice")
+
+
+def test_verify_password_of_disabled_user_is_rejected(ctx: Context, admin: Principal) -> None:
+    identity.create_user(ctx, admin, "alice")
+    identity.set_password(ctx, admin, "alice", "correct horse battery")
+    identity.disable_user(ctx, admin, "alice")
+    with pytest.raises(Unauthenticated, match=REJECTED):
+        identity.verify_password(ctx, "alice", "correct horse battery")
+
+
+def test_list_users_leaves_password_hashes_out(ctx: Context, admin: Principal) -> None:
+    identity.create_user(ctx, admin, "alice")
+    identity.set_password(ctx, admin, "alice", "correct horse battery")
+    assert [u.password_hash for u in identity.list_users(ctx, admin)] == [None, None]
