@@ -683,3 +683,11 @@ class FakeMlflowRepository:
 for _name, _member in vars(FakeMlflowRepository).items():
     if not _name.startswith("__") and _name != "state":
         setattr(FakeRepository, _name, _member)
+
+
+# Identity: users, tokens and grants (tests/fake_identity.py), attached the same way.
+from tests.fake_identity import FakeIdentityRepository  # noqa: E402
+
+for _name, _member in vars(FakeIdentityRepository).items():
+    if not _name.startswith("__") and _name != "state":
+        setattr(FakeRepository, _name, _member)

@@ -37,8 +37,8 @@ def current_user(settings: Settings) -> str:
 
 
 @dataclass
-class Registry:
-    """Everything a process needs to serve the registry: one per process."""
+class Runtime:
+    """The composed runtime: engine, blob store and service context, one per process."""
 
     engine: Engine
     blobs: BlobStore
@@ -90,7 +90,7 @@ def store_schema(settings: Settings) -> SchemaStatus:
         engine.dispose()
 
 
-def build(settings: Settings, *, migrate: bool | None = None) -> Registry:
+def build(settings: Settings, *, migrate: bool | None = None) -> Runtime:
     """Open the store the settings name, migrating it unless ``migrate`` (by default
     ``settings.migrate``) is off, in which case its schema must already be current."""
     blobs = build_blob_store(settings)
@@ -101,4 +101,4 @@ def build(settings: Settings, *, migrate: bool | None = None) -> Registry:
         engine.dispose()
         raise
     ctx = Context(SqlUnitOfWorkFactory(engine), blobs, utc_now, new_id, current_user(settings))
-    return Registry(engine, blobs, ctx)
+    return Runtime(engine, blobs, ctx)

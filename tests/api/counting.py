@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from modelyard.api.app import create_app
-from modelyard.bootstrap import Registry, build
+from modelyard.bootstrap import Runtime, build
 from modelyard.config import Settings
 from modelyard.service.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -36,11 +36,11 @@ class CountingFactory:
 @dataclass(frozen=True)
 class Counted:
     http: TestClient
-    registry: Registry
+    registry: Runtime
     units: CountingFactory
 
 
-def counted_registry(home: Path, db: str | None = None) -> tuple[Registry, CountingFactory]:
+def counted_registry(home: Path, db: str | None = None) -> tuple[Runtime, CountingFactory]:
     """A real store at ``home`` (its database at ``db`` if given) whose context opens units
     of work through a counter."""
     settings = Settings(home=home, db=db, artifacts=None, cache_dir=None, uri=None, user=None)

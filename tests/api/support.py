@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from modelyard.bootstrap import Registry
+from modelyard.bootstrap import Runtime
 from modelyard.service.audit import verify_chain
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -61,7 +61,7 @@ class Server:
     http: TestClient
     root: Path  # the test's own folder: it must hold only the store
     store: Path
-    registry: Registry
+    registry: Runtime
 
     @property
     def artifacts(self) -> Path:

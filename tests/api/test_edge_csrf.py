@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.websockets import WebSocketDisconnect
 
 from modelyard.api.app import create_app
-from modelyard.bootstrap import Registry, build
+from modelyard.bootstrap import Runtime, build
 from modelyard.config import Settings
 from modelyard.errors import CrossSiteRequest, error_for_code
 from tests.api.support import files_body, sha
@@ -45,7 +45,7 @@ MLFLOW = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow")
 
 
 class Store:
-    def __init__(self, http: TestClient, registry: Registry, root: Path) -> None:
+    def __init__(self, http: TestClient, registry: Runtime, root: Path) -> None:
         self.http, self.registry, self.root = http, registry, root
 
     def snapshot(self) -> tuple[str, frozenset[str]]:

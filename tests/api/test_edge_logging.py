@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from modelyard.adapters.sql.uow import make_engine
 from modelyard.api.app import create_app
-from modelyard.bootstrap import Registry, build
+from modelyard.bootstrap import Runtime, build
 from modelyard.config import Settings
 
 # a tag insert that fails with an error no layer maps (so: a 500, a bug to log)
@@ -30,7 +30,7 @@ CREATE TRIGGER refuse_tag BEFORE INSERT ON model_tags FOR EACH ROW EXECUTE FUNCT
 
 
 @pytest.fixture
-def failing(postgres_url: str, tmp_path: Path) -> Iterator[Registry]:
+def failing(postgres_url: str, tmp_path: Path) -> Iterator[Runtime]:
     """A PostgreSQL store whose model tag inserts fail with an unmapped DataError."""
     registry = build(Settings(home=tmp_path / "store", db=postgres_url, uri=None, user=None))
     try:
@@ -42,7 +42,7 @@ def failing(postgres_url: str, tmp_path: Path) -> Iterator[Registry]:
 
 
 def test_failing_request_log_holds_no_parameter_values(
-    failing: Registry, caplog: pytest.LogCaptureFixture
+    failing: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = f"secret-{uuid.uuid4().hex}"
     caplog.set_level(logging.INFO)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from modelyard.bootstrap import Registry, build
+from modelyard.bootstrap import Runtime, build
 from modelyard.config import Settings
 from modelyard.domain.digests import Manifest, ManifestEntry
 from modelyard.domain.entities import NewVersion
@@ -21,12 +21,12 @@ class InjectedFault(Exception):
     pass
 
 
-def _spec(registry: Registry, data: bytes) -> NewVersion:
+def _spec(registry: Runtime, data: bytes) -> NewVersion:
     digest = registry.blobs.put(io.BytesIO(data)).digest
     return NewVersion(manifest=Manifest.build([ManifestEntry("model.bin", len(data), digest)]))
 
 
-def _fail_on(registry: Registry, table: str) -> None:
+def _fail_on(registry: Runtime, table: str) -> None:
     """Make the database driver fail on the first write to ``table``, mid-transaction."""
 
     @event.listens_for(registry.engine, "before_cursor_execute")

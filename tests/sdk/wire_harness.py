@@ -15,7 +15,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from modelyard.api.app import create_app
-from modelyard.bootstrap import Registry, build
+from modelyard.bootstrap import Runtime, build
 from modelyard.client.client import Client
 from modelyard.client.http import HttpTransport
 from modelyard.config import Settings
@@ -55,7 +55,7 @@ class Wire(httpx.BaseTransport):
 class Harness:
     client: Client
     wire: Wire
-    registry: Registry
+    registry: Runtime
     home: Path
 
 

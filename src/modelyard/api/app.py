@@ -19,7 +19,7 @@ from modelyard.api.mlflow import registry as mlflow_registry
 from modelyard.api.mlflow import server as mlflow_server
 from modelyard.api.mlflow import tracking as mlflow_tracking
 from modelyard.api.routes import admin, audit, blobs, health, models, runs, versions
-from modelyard.bootstrap import Registry, build
+from modelyard.bootstrap import Runtime, build
 from modelyard.config import DEFAULT_MAX_BLOB_BYTES, Settings
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -56,7 +56,7 @@ def middleware(
 def create_app(
     settings: Settings | None = None,
     *,
-    registry: Registry | None = None,
+    registry: Runtime | None = None,
     allowed_hosts: list[str] | None = None,
 ) -> FastAPI:
     """Build the server. Pass ``registry`` to share an open store (tests, embedding)."""

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from modelyard.bootstrap import Registry
+from modelyard.bootstrap import Runtime
 from modelyard.errors import InvalidArgument
 from modelyard.service.context import Context
 
@@ -15,8 +15,8 @@ USER_HEADER = "x-modelyard-user"
 _USER = re.compile(r"[A-Za-z0-9_.@+:-]{1,256}")
 
 
-def registry(request: Request) -> Registry:
-    reg: Registry = request.app.state.registry
+def registry(request: Request) -> Runtime:
+    reg: Runtime = request.app.state.registry
     return reg
 
 
@@ -31,4 +31,4 @@ def context(request: Request) -> Context:
 
 
 Ctx = Annotated[Context, Depends(context)]
-Reg = Annotated[Registry, Depends(registry)]
+Reg = Annotated[Runtime, Depends(registry)]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from modelyard.bootstrap import Registry, build
+from modelyard.bootstrap import Runtime, build
 from modelyard.config import Settings
 from modelyard.domain.entities import (
     AuditEvent,
@@ -28,7 +28,7 @@ from modelyard.service import audit, maintenance, models, runs, stages, versions
 class EmbeddedTransport:
     local = True
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Runtime) -> None:
         self.registry = registry
         self.ctx = registry.context
         self.user = self.ctx.actor

@@ -8,6 +8,7 @@ from typing import Any
 
 from modelyard.domain.audit import event_hash
 from modelyard.domain.entities import AuditEvent, RegisteredModel
+from modelyard.domain.identity import Principal
 from modelyard.service.ports import (
     BlobStore,
     Clock,
@@ -39,9 +40,21 @@ class Context:
     new_id: IdFactory
     actor: str = "anonymous"
     request_key: RequestKey | None = None
+    # who is calling; None is the embedded store or a server with auth off: the local user
+    # (``actor``) with full rights
+    principal: Principal | None = None
+
+    @property
+    def caller(self) -> Principal:
+        """The principal every permission check asks about."""
+        return self.principal if self.principal is not None else Principal.local(self.actor)
 
     def as_actor(self, actor: str) -> Context:
         return replace(self, actor=actor)
+
+    def as_principal(self, principal: Principal) -> Context:
+        """This context acting for an authenticated principal (also the audit actor)."""
+        return replace(self, principal=principal, actor=principal.name)
 
     def with_request_key(self, request_key: RequestKey | None) -> Context:
         return replace(self, request_key=request_key)
@@ -85,6 +98,3 @@ def append_audit(
     )
     repo.add_audit(event)
     return event
-
-
-record = append_audit  # the old name, until every caller says append_audit

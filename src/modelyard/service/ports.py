@@ -22,6 +22,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Filter
+from modelyard.domain.identity import Grant, Role, Scope, User
 from modelyard.domain.ordering import MODEL_ORDER, VERSION_ORDER, Order
 from modelyard.domain.stages import Stage
 
@@ -29,6 +30,7 @@ from modelyard.domain.stages import Stage
 from modelyard.domain.streams import BlobInfo as BlobInfo
 from modelyard.domain.streams import Readable as Readable
 from modelyard.domain.streams import ReadStream as ReadStream
+from modelyard.domain.tokens import ApiToken
 from modelyard.domain.tracking import ArtifactRecord, Experiment, LoggedModel
 
 if TYPE_CHECKING:  # runs imports this module: the spec type is for annotations only
@@ -174,6 +176,44 @@ class Repository(Protocol):
         self, experiment_ids: list[str], offset: int, limit: int, name: str | None = None
     ) -> list[LoggedModel]:
         """Logged models of these experiments (named ``name``, if given), newest first."""
+        ...
+
+    # identity: users and service accounts, API tokens, grants ------------------------
+    def add_user(self, user: User) -> None:
+        """Raises AlreadyExists when the name is taken, ignoring case."""
+        ...
+
+    def get_user(self, name: str) -> User: ...
+    def get_user_by_id(self, user_id: str) -> User: ...
+    def list_users(self, offset: int, limit: int) -> list[User]:
+        """Users and service accounts by case-folded name, disabled ones included."""
+        ...
+
+    def disable_user(self, user_id: str, at: datetime) -> None: ...
+    def set_password_hash(self, user_id: str, password_hash: str | None) -> None: ...
+    def add_token(self, token: ApiToken) -> None: ...
+    def get_token(self, token_id: str) -> ApiToken: ...
+    def list_tokens(self, user_id: str | None) -> list[ApiToken]:
+        """Tokens (of one user, or all) by creation time then id, revoked ones included."""
+        ...
+
+    def revoke_token(self, token_id: str, at: datetime) -> None: ...
+    def touch_token(self, token_id: str, at: datetime, stale_before: datetime) -> bool:
+        """Set last-used to ``at`` if it is unset or older than ``stale_before``; True when
+        this was the token's first use (so exactly one caller audits it)."""
+        ...
+
+    def set_grant(self, grant: Grant, at: datetime, by: str) -> Role | None:
+        """Create or replace the user's grant on that scope; the role it had, if any."""
+        ...
+
+    def delete_grant(self, user_id: str, scope: Scope) -> Role:
+        """Remove the user's grant on that scope; NotFound when there is none."""
+        ...
+
+    def list_grants(self, user_id: str | None) -> list[Grant]:
+        """Grants (of one user, or all) with user and live model names filled in, ordered
+        by user name, scope kind and target."""
         ...
 
 

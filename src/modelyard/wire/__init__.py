@@ -42,9 +42,7 @@ from modelyard.wire.registry import (
 )
 from modelyard.wire.runs import (
     DatasetBody,
-    DatasetIn,
     MetricBody,
-    MetricIn,
     RunCreate,
     RunOut,
     RunPatch,
@@ -60,7 +58,6 @@ __all__ = [
     "AuditList",
     "BlobOut",
     "DatasetBody",
-    "DatasetIn",
     "ErrorBody",
     "ErrorDetail",
     "FileEntry",
@@ -68,7 +65,6 @@ __all__ = [
     "HistoryOut",
     "JsonObject",
     "MetricBody",
-    "MetricIn",
     "MissingIn",
     "MissingOut",
     "ModelCreate",

@@ -40,8 +40,6 @@ class DatasetBody(Strict):
 
 
 # The old names, kept while other parts of the code still say them.
-MetricIn = MetricBody
-DatasetIn = DatasetBody
 
 
 class RunPatch(Strict):

@@ -6,6 +6,7 @@ One class composed of a part per aggregate, so each module stays small.
 from __future__ import annotations
 
 from modelyard.adapters.sql.audit_repo import AuditRepositoryMixin
+from modelyard.adapters.sql.identity_repo import IdentityRepositoryMixin
 from modelyard.adapters.sql.mlflow_repo import MlflowRepositoryMixin
 from modelyard.adapters.sql.models_repo import ModelRepositoryMixin
 from modelyard.adapters.sql.runs_repo import RunRepositoryMixin
@@ -18,5 +19,6 @@ class SqlRepository(
     RunRepositoryMixin,
     AuditRepositoryMixin,
     MlflowRepositoryMixin,
+    IdentityRepositoryMixin,
 ):
     """The Repository port; see modelyard.service.ports."""

@@ -289,3 +289,43 @@ logged_models = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("created_by", String(256), nullable=False),
 )
+
+# Identity (migration 0004): users and service accounts, API tokens, grants ------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", NAME, nullable=False),
+    Column("name_key", NAME, nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(256), nullable=False),
+    Column("disabled_at", UtcDateTime, nullable=True),
+    Column("password_hash", Text, nullable=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(256), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("last_used_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id"), primary_key=True),
+    Column("scope_kind", String(16), primary_key=True),
+    Column("target", NAME, primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(256), nullable=False),
+)

@@ -10,7 +10,7 @@ from modelyard.api.deps import Reg
 from modelyard.api.download import stream_blob
 from modelyard.api.errors import ERROR_RESPONSES
 from modelyard.api.streaming import BodyReader
-from modelyard.bootstrap import Registry
+from modelyard.bootstrap import Runtime
 from modelyard.domain.digests import sha256_hex
 from modelyard.errors import InvalidArgument, NotFound
 from modelyard.service.maintenance import blob_readable
@@ -36,7 +36,7 @@ def _digest(ref: str) -> str:
     return sha256_hex(ref)
 
 
-def _readable(reg: Registry, ref: str) -> str:
+def _readable(reg: Runtime, ref: str) -> str:
     digest = _digest(ref)
     if not blob_readable(reg.context, digest):
         raise NotFound(f"blob sha256:{digest} belongs only to deleted versions")
