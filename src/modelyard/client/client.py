@@ -100,11 +100,13 @@ class Client:
         """Soft-delete a model and its versions (audited; blobs stay until GC)."""
         self._transport.delete_model(name)
 
-    def set_model_tag(self, name: str, key: str, value: str) -> None:
-        self._transport.set_model_tag(name, key, value)
+    def set_model_tag(self, name: str, key: str, value: str) -> RegisteredModel:
+        """Set a tag on a model; returns the model as it now is."""
+        return self._transport.set_model_tag(name, key, value)
 
-    def delete_model_tag(self, name: str, key: str) -> None:
-        self._transport.delete_model_tag(name, key)
+    def delete_model_tag(self, name: str, key: str) -> RegisteredModel:
+        """Remove a tag from a model; returns the model as it now is."""
+        return self._transport.delete_model_tag(name, key)
 
     # versions ----------------------------------------------------------------------
     def create_version(
@@ -157,11 +159,14 @@ class Client:
         """Soft-delete a version; its number is never reused."""
         self._transport.delete_version(name, str(version))
 
-    def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> None:
-        self._transport.set_version_tag(name, str(version), key, value)
+    def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> ModelVersion:
+        """Tag the version ``version`` names now (a number, ``latest``, a stage or
+        ``@alias``, resolved once by the server); returns it as it now is."""
+        return self._transport.set_version_tag(name, str(version), key, value)
 
-    def delete_version_tag(self, name: str, version: int | str, key: str) -> None:
-        self._transport.delete_version_tag(name, str(version), key)
+    def delete_version_tag(self, name: str, version: int | str, key: str) -> ModelVersion:
+        """Remove a tag from a version; returns it as it now is."""
+        return self._transport.delete_version_tag(name, str(version), key)
 
     # stages and aliases ------------------------------------------------------------
     def transition(
@@ -185,8 +190,9 @@ class Client:
     def set_alias(self, name: str, alias: str, version: int | str) -> ModelVersion:
         return self._transport.set_alias(name, alias, str(version))
 
-    def delete_alias(self, name: str, alias: str) -> None:
-        self._transport.delete_alias(name, alias)
+    def delete_alias(self, name: str, alias: str) -> RegisteredModel:
+        """Remove an alias; returns the model as it now is."""
+        return self._transport.delete_alias(name, alias)
 
     def audit(
         self,

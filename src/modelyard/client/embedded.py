@@ -57,11 +57,11 @@ class EmbeddedTransport:
     def delete_model(self, name: str) -> None:
         models.delete_model(self.ctx, name)
 
-    def set_model_tag(self, name: str, key: str, value: str) -> None:
-        models.set_model_tag(self.ctx, name, key, value)
+    def set_model_tag(self, name: str, key: str, value: str) -> RegisteredModel:
+        return models.set_model_tag(self.ctx, name, key, value)
 
-    def delete_model_tag(self, name: str, key: str) -> None:
-        models.delete_model_tag(self.ctx, name, key)
+    def delete_model_tag(self, name: str, key: str) -> RegisteredModel:
+        return models.delete_model_tag(self.ctx, name, key)
 
     def create_version(self, name: str, spec: NewVersion, idempotency_key: str) -> ModelVersion:
         return versions.create_version(self.ctx, name, spec, idempotency_key=idempotency_key)
@@ -84,11 +84,11 @@ class EmbeddedTransport:
     def delete_version(self, name: str, ref: str) -> None:
         versions.delete_version(self.ctx, name, ref)
 
-    def set_version_tag(self, name: str, ref: str, key: str, value: str) -> None:
-        versions.set_version_tag(self.ctx, name, ref, key, value)
+    def set_version_tag(self, name: str, ref: str, key: str, value: str) -> ModelVersion:
+        return versions.set_version_tag(self.ctx, name, ref, key, value)
 
-    def delete_version_tag(self, name: str, ref: str, key: str) -> None:
-        versions.delete_version_tag(self.ctx, name, ref, key)
+    def delete_version_tag(self, name: str, ref: str, key: str) -> ModelVersion:
+        return versions.delete_version_tag(self.ctx, name, ref, key)
 
     def transition(
         self, name: str, ref: str, stage: str, archive_existing: bool, comment: str
@@ -104,8 +104,8 @@ class EmbeddedTransport:
     def set_alias(self, name: str, alias: str, ref: str) -> ModelVersion:
         return stages.set_alias(self.ctx, name, alias, ref)
 
-    def delete_alias(self, name: str, alias: str) -> None:
-        stages.delete_alias(self.ctx, name, alias)
+    def delete_alias(self, name: str, alias: str) -> RegisteredModel:
+        return stages.delete_alias(self.ctx, name, alias)
 
     def audit(
         self, model: str | None, since: datetime | None, max_results: int, page_token: str | None
