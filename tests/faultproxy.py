@@ -3,9 +3,10 @@ backing service fails.
 
 It forwards every request to an upstream HTTP server (moto's S3 API here) and, per rule,
 fails a chosen S3 operation instead: an S3-style 500 or 503 with its XML error body, a
-reset connection, a stall past the client's read timeout, or a response cut off halfway
-through its body. A rule fires N times or always; :meth:`FaultProxy.heal` removes every
-rule and releases stalled requests. Every wait is bounded, so a test cannot hang here.
+reset connection, a stall past the client's read timeout, a response lost after the
+request took effect, or a response cut off or stalled halfway through its body. A rule
+fires N times or always; :meth:`FaultProxy.heal` removes every rule and releases stalled
+requests. Every wait is bounded, so a test cannot hang here.
 
 Operations are recognised from method, path and query of path-style S3 requests
 (``/bucket/key``), which is what botocore sends to an IP-address endpoint.
@@ -22,8 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-# cut_body / stall_body: forward, send the headers and half the body, then reset / stall
-Fault = Literal["500", "503", "reset", "stall", "cut_body", "stall_body"]
+# lost: forward, then reset instead of answering (the request took effect, the client
+# cannot know); cut_body / stall_body: forward, send the headers and half the body, then
+# reset / stall
+Fault = Literal["500", "503", "reset", "stall", "lost", "cut_body", "stall_body"]
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "expect", "te", "trailer", "upgrade"}
 )
@@ -129,6 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset()
         elif fault == "stall":
             state.wait()
+            self._reset()
+        elif fault == "lost":
+            self._forward(body)
             self._reset()
         else:
             status, headers, data = self._forward(body)

@@ -132,6 +132,22 @@ def test_put_after_healing_stores_blob(
     assert _leftovers(direct) == []
 
 
+@pytest.mark.parametrize("data", [SMALL, BIG], ids=["CopyObject", "CompleteMultipartUpload"])
+def test_put_losing_the_final_answer_leaves_a_whole_blob_or_none(
+    store: S3BlobStore, direct: S3BlobStore, proxy: FaultProxy, data: bytes
+) -> None:
+    # the last write to the content key took effect but its answer was lost
+    operation = "CopyObject" if data is SMALL else "CompleteMultipartUpload"
+    rule = proxy.fail(operation, "lost", key_contains="/blobs/")
+
+    with pytest.raises(Unavailable):
+        store.put(io.BytesIO(data))
+
+    assert rule.hits >= 1
+    assert _read(direct, _sha(data)) == data
+    assert _leftovers(direct) == []
+
+
 def test_put_with_failing_temp_delete_keeps_the_verified_blob(
     store: S3BlobStore, direct: S3BlobStore, proxy: FaultProxy
 ) -> None:

@@ -130,6 +130,9 @@ class S3BlobStore:
         self.prefix = f"{prefix}/" if prefix else ""
         merged = DEFAULT_CONFIG.merge(config) if config is not None else DEFAULT_CONFIG
         self.s3 = client or boto3.client("s3", endpoint_url=endpoint_url, config=merged)
+        # shared by every missing() call, so concurrent requests together stay within the
+        # client's connection pool; threads start on first use
+        self._heads = ThreadPoolExecutor(HEAD_WORKERS, thread_name_prefix="modelyard-s3-head")
 
     def _key(self, digest: str) -> str:
         hexd = sha256_hex(digest)
@@ -186,13 +189,13 @@ class S3BlobStore:
         return True
 
     def missing(self, digests: Iterable[str]) -> set[str]:
-        # one HEAD per digest, but HEAD_WORKERS at a time: a request may ask about
-        # thousands, and a HEAD's cost is the round trip, not work on either side
+        # one HEAD per digest, HEAD_WORKERS at a time: a request may ask about thousands,
+        # and a HEAD costs a round trip, not work. Listing the two-hex prefixes instead
+        # would cost in proportion to the whole store rather than to the question.
         wanted = sorted({sha256_hex(x) for x in digests})
         if len(wanted) <= 1:
             return {d for d in wanted if not self._exists(d)}
-        with ThreadPoolExecutor(min(HEAD_WORKERS, len(wanted))) as pool:
-            found = list(pool.map(self._exists, wanted))
+        found = list(self._heads.map(self._exists, wanted))
         return {d for d, here in zip(wanted, found, strict=True) if not here}
 
     def size(self, digest: str) -> int:
