@@ -2,9 +2,9 @@
 a partial or unverified blob, and the same call succeeds once S3 is healthy again.
 
 The store talks to moto's server through :class:`tests.faultproxy.FaultProxy`, which fails
-one chosen S3 operation at a time. The proxied store has a 1 s read timeout and makes a
-single attempt, so each failure surfaces at once; a second store, straight to moto, checks
-what the bucket holds.
+one chosen S3 operation at a time. The proxied store makes a single attempt, so each
+failure surfaces at once (with a 1 s read timeout where the proxy stalls); a second store,
+straight to moto, checks what the bucket holds.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from tests.faultproxy import FaultProxy
 MiB = 1024 * 1024
 SMALL = b"small model weights\n" * 100
 BIG = hashlib.sha256(b"big").digest() * (9 * MiB // 32)  # two parts: multipart upload and copy
-FAST = Config(connect_timeout=1, read_timeout=1, retries={"total_max_attempts": 1})
+# one attempt, so a failure surfaces at once; a read timeout long enough for a loaded
+# moto to take a part, and a short one where a test stalls on purpose
+FAST = Config(connect_timeout=1, read_timeout=5, retries={"total_max_attempts": 1})
+STALLS = ("stall", "stall_body")
 
 
 def _case(operation: str, fault: str, data: bytes) -> Any:
@@ -57,10 +60,15 @@ def proxy(s3_endpoint: str) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def store(proxy: FaultProxy, s3_bucket: str) -> Iterator[S3BlobStore]:
+def store(
+    request: pytest.FixtureRequest, proxy: FaultProxy, s3_bucket: str
+) -> Iterator[S3BlobStore]:
     """A store behind the proxy; the proxy heals after the test."""
+    params = getattr(request.node, "callspec", None)
+    stalls = params is not None and params.params.get("fault") in STALLS
+    config = FAST.merge(Config(read_timeout=1)) if stalls else FAST
     try:
-        yield S3BlobStore(s3_bucket, proxy.url, config=FAST)
+        yield S3BlobStore(s3_bucket, proxy.url, config=config)
     finally:
         proxy.heal()
 
