@@ -30,7 +30,7 @@ from modelyard.service.ports import BlobInfo, Readable, ReadStream
 
 PART = 8 * 1024 * 1024
 TRANSFER = TransferConfig(multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=4)
-# HEADs in flight for one missing() call; the client's connection pool is sized to match
+# HEADs in flight at once for missing(), per store; the client's connection pool matches
 HEAD_WORKERS = 16
 DEFAULT_CONFIG = Config(
     retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=HEAD_WORKERS
@@ -101,12 +101,12 @@ class _Body:
     """A GetObject body whose failures are ours: a stream cut short, reset or stalled
     raises Unavailable (botocore checks the length, so short bytes never pass as whole)."""
 
-    def __init__(self, body: ReadStream, what: str) -> None:
-        self.body, self.what = body, what
+    def __init__(self, body: Any, what: str) -> None:
+        self.body, self.what = body, what  # botocore's StreamingBody
 
     def read(self, n: int = -1, /) -> bytes:
         with s3_errors(self.what):
-            data: bytes = self.body.read(None if n < 0 else n)  # type: ignore[arg-type]
+            data: bytes = self.body.read(None if n < 0 else n)
             return data
 
     def close(self) -> None:
@@ -131,7 +131,7 @@ class S3BlobStore:
         merged = DEFAULT_CONFIG.merge(config) if config is not None else DEFAULT_CONFIG
         self.s3 = client or boto3.client("s3", endpoint_url=endpoint_url, config=merged)
         # shared by every missing() call, so concurrent requests together stay within the
-        # client's connection pool; threads start on first use
+        # client's connection pool; threads start on first use and end with the store
         self._heads = ThreadPoolExecutor(HEAD_WORKERS, thread_name_prefix="modelyard-s3-head")
 
     def _key(self, digest: str) -> str:
