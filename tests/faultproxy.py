@@ -14,6 +14,7 @@ Operations are recognised from method, path and query of path-style S3 requests
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import struct
@@ -249,3 +250,115 @@ class FaultProxy:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class TcpFaultProxy:
+    """A byte relay on a free port of 127.0.0.1 for any TCP protocol (PostgreSQL's wire
+    protocol, say), with faults at the connection level: refuse new connections, reset the
+    live ones, or stall every relayed byte. A stall is held until :meth:`heal`, at most
+    ``stall_limit`` seconds, after which the stalled connection is reset."""
+
+    def __init__(self, upstream: tuple[str, int], stall_limit: float = 10.0) -> None:
+        self.upstream, self.stall_limit = upstream, stall_limit
+        self._lock = threading.Lock()
+        self._live: set[socket.socket] = set()
+        self._refusing = self._stalled = False
+        self._wake = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)  # so the accept loop sees close() promptly
+        self._open = True
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self._thread.start()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._listener.getsockname()[:2]
+        return str(host), int(port)
+
+    def refuse(self) -> None:
+        """Reset every new connection at once, until healed."""
+        with self._lock:
+            self._refusing = True
+
+    def stall(self) -> None:
+        """Relay nothing more, either way, until healed."""
+        with self._lock:
+            self._stalled = True
+
+    def reset_all(self) -> None:
+        """Reset every live connection now (the server went away)."""
+        with self._lock:
+            live, self._live = self._live, set()
+        for sock in live:
+            _hard_close(sock)
+
+    def heal(self) -> None:
+        with self._lock:
+            self._refusing = self._stalled = False
+            wake, self._wake = self._wake, threading.Event()
+        wake.set()
+
+    def close(self) -> None:
+        self._open = False
+        self.heal()
+        self.reset_all()
+        self._thread.join(timeout=10)
+        self._listener.close()
+
+    def __enter__(self) -> TcpFaultProxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _accept_loop(self) -> None:
+        while self._open:
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                refusing = self._refusing
+            if refusing:
+                _hard_close(client)
+                continue
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+            except OSError:
+                _hard_close(client)
+                continue
+            server.settimeout(None)
+            with self._lock:
+                self._live |= {client, server}
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                if not self._held():
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass  # the other side or reset_all() closed it
+        for sock in (src, dst):
+            with self._lock:
+                self._live.discard(sock)
+            _hard_close(sock)
+
+    def _held(self) -> bool:
+        """Wait out a stall; False when it outlasted the limit (then the connection ends)."""
+        with self._lock:
+            stalled, wake = self._stalled, self._wake
+        return not stalled or wake.wait(self.stall_limit)
+
+
+def _hard_close(sock: socket.socket) -> None:
+    """End a connection with a reset. Closing alone would wait for a recv() blocked on it
+    in another thread; shutting down reading wakes that recv first, and sends nothing."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RD)
+    sock.close()
