@@ -10,6 +10,7 @@ straight to moto, checks what the bucket holds.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import threading
 from collections.abc import Iterator
@@ -274,3 +275,24 @@ def test_missing_asks_about_digests_concurrently() -> None:
     store = S3BlobStore("s3://bucket/prefix", client=_RendezvousS3(set(digests[::2])))
 
     assert store.missing(digests) == set(digests[1::2])
+
+
+# the proxy itself -------------------------------------------------------------------------
+def test_proxy_forwards_a_chunked_request_body_whole(
+    proxy: FaultProxy, direct: S3BlobStore
+) -> None:
+    proxy.heal()  # forget what earlier tests sent
+    port = int(proxy.url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    key = f"{direct.prefix}chunked"
+    try:
+        conn.request(
+            "PUT", f"/{direct.bucket}/{key}", body=iter([b"ab", b"cd"]), encode_chunked=True
+        )
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
+
+    s3: Any = direct.s3
+    assert s3.get_object(Bucket=direct.bucket, Key=key)["Body"].read() == b"abcd"
+    assert proxy.seen == ["PutObject"]
