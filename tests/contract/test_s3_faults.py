@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -252,6 +253,18 @@ def test_other_calls_failing_raise_unavailable(
 def test_open_absent_blob_raises_not_found(store: S3BlobStore) -> None:
     with pytest.raises(NotFound):
         store.open(_sha(b"never stored"))
+
+
+def test_unreachable_endpoint_raises_unavailable(s3_bucket: str) -> None:
+    with socket.socket() as sock:  # a port nothing listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = S3BlobStore(s3_bucket, f"http://127.0.0.1:{port}", config=FAST)
+
+    with pytest.raises(Unavailable):
+        store.put(io.BytesIO(SMALL))
+    with pytest.raises(Unavailable):
+        store.ping()
 
 
 # missing (review S5) -----------------------------------------------------------------------
