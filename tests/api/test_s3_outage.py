@@ -118,3 +118,22 @@ def test_post_missing_during_s3_outage_returns_503(http: TestClient, proxy: Faul
     response = http.post("/api/v1/blobs/missing", json={"digests": [sha(b"a"), sha(b"b")]})
 
     assert_unavailable(response)
+
+
+def test_mlflow_artifact_put_during_s3_outage_returns_503_and_works_after_healing(
+    http: TestClient, proxy: FaultProxy
+) -> None:
+    run = http.post("/api/2.0/mlflow/runs/create", json={"experiment_id": "0"})
+    root = run.json()["run"]["info"]["artifact_uri"].removeprefix("mlflow-artifacts:/")
+    url = f"/api/2.0/mlflow-artifacts/artifacts/{root}/model.pkl"
+    proxy.fail("PutObject", "500")
+
+    failed = http.put(url, content=DATA)
+    proxy.heal()
+    stored = http.put(url, content=DATA)
+
+    assert failed.status_code == 503, failed.text
+    assert failed.json()["error_code"] == "TEMPORARILY_UNAVAILABLE"
+    assert "Traceback" not in failed.text
+    assert stored.status_code == 200, stored.text
+    assert http.get(url).content == DATA
