@@ -142,7 +142,7 @@ def audit_head(ctx: Context) -> Head:
 
 
 def export_audit(
-    ctx: Context, since: datetime | None = None, model: str | None = None
+    ctx: Context, since: datetime | None = None, model: str | None = None, *, page: int = BATCH
 ) -> Iterator[AuditEvent]:
     """Every event with its hashes, oldest first, for a SIEM; optionally one model's and
     after a time. Read a page per transaction and yielded one by one, so an export of any
@@ -156,20 +156,20 @@ def export_audit(
             on = ModelTarget(_model_id(uow.repo, name), name)
         require(uow.repo, ctx.caller, "audit.export_audit", on)
         last, _ = uow.repo.audit_head(lock=False)
-    return _pages(ctx, on.id if on is not None else None, since, last)
+    return _pages(ctx, on.id if on is not None else None, since, last, max(1, page))
 
 
 def _pages(
-    ctx: Context, model_id: str | None, since: datetime | None, last: int
+    ctx: Context, model_id: str | None, since: datetime | None, last: int, page: int
 ) -> Iterator[AuditEvent]:
     offset = 0
     while True:
         with ctx.uow(write=False) as uow:
-            batch = uow.repo.list_audit(model_id, since, offset, BATCH)
+            batch = uow.repo.list_audit(model_id, since, offset, page)
         for e in batch:
             if e.seq > last:
                 return
             yield e
-        if len(batch) < BATCH:
+        if len(batch) < page:
             return
         offset += len(batch)
