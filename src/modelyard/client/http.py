@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -32,9 +32,9 @@ from modelyard.client.exchange import (
     retryable,
     rewinder,
 )
+from modelyard.client.http_governance import GovernanceCalls
 from modelyard.config import Settings
 from modelyard.domain import names
-from modelyard.domain.audit import ChainReport, Head
 from modelyard.domain.entities import (
     AuditEvent,
     Dataset,
@@ -47,12 +47,10 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.fsck import FsckReport
-from modelyard.domain.identity import Grant, User
 from modelyard.domain.lineage import RunSpec, run_id
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.streams import Readable
-from modelyard.domain.tokens import ApiToken
-from modelyard.errors import ModelyardError, Unavailable
+from modelyard.errors import Unavailable
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -73,7 +71,7 @@ def _alias(alias: str) -> str:
     return quote(names.alias_name(alias), safe="")
 
 
-class HttpTransport:
+class HttpTransport(GovernanceCalls):
     local = False
 
     def __init__(
@@ -346,109 +344,5 @@ class HttpTransport:
     def fsck(self) -> FsckReport:
         return decode(wire.FsckOut, self._write("POST", "/api/v1/fsck", None), wire.fsck_to_domain)
 
-    # the audit chain ---------------------------------------------------------------
-    def verify_audit(self, expect_head: str | None) -> ChainReport:
-        url = "/api/v1/audit/verify"
-        return self._get(wire.VerifyOut, url, wire.verify_to_domain, expect_head=expect_head)
-
-    def audit_head(self) -> Head:
-        return self._get(wire.HeadOut, "/api/v1/audit/head", wire.head_to_domain)
-
-    def export_audit(self, since: datetime | None, model: str | None) -> Iterator[AuditEvent]:
-        params = {"format": "jsonl", "since": since.isoformat() if since else None, "model": model}
-        clean = {k: v for k, v in params.items() if v is not None}
-        url = "/api/v1/audit/export"
-        response = self._send(
-            lambda: self.http.build_request("GET", url, params=clean), safe=True, stream=True
-        )
-        return _records(response)
-
-    # users, tokens, grants ---------------------------------------------------------
-    def create_user(self, name: str, service: bool, role: str | None) -> User:
-        body = request_body(lambda: wire.UserCreate(name=name, service=service, role=role))
-        return self._call(wire.UserOut, wire.user_to_domain, "POST", "/api/v1/users", body)
-
-    def list_users(self) -> list[User]:
-        return self._get(
-            wire.UserList, "/api/v1/users", lambda out: [wire.user_to_domain(u) for u in out.users]
-        )
-
-    def disable_user(self, name: str) -> None:
-        self._write("POST", f"/api/v1/users/{_seg(name)}/disable", None)
-
-    def set_password(self, name: str, password: str) -> None:
-        body = request_body(lambda: wire.PasswordIn(password=password))
-        self._write("PUT", f"/api/v1/users/{_seg(name)}/password", body)
-
-    def create_token(
-        self, name: str, user: str | None, expires: str | None
-    ) -> tuple[ApiToken, str]:
-        body = request_body(lambda: wire.TokenCreate(name=name, user=user, expires=expires))
-        content = body.model_dump_json()
-
-        def build() -> httpx.Request:
-            return self.http.build_request("POST", "/api/v1/tokens", content=content, headers=JSON)
-
-        # Not sent twice: the server keeps no answer to replay (it would hold the secret),
-        # so a retry would mint a second token.
-        response = self._send(build, safe=False)
-        return decode(
-            wire.TokenCreated, response, lambda out: (wire.token_to_domain(out), out.token)
-        )
-
-    def list_tokens(self, user: str | None) -> list[ApiToken]:
-        return self._get(
-            wire.TokenList,
-            "/api/v1/tokens",
-            lambda out: [wire.token_to_domain(t) for t in out.tokens],
-            user=user,
-        )
-
-    def revoke_token(self, token_id: str) -> None:
-        self._write("DELETE", f"/api/v1/tokens/{quote(str(token_id), safe='')}", None)
-
-    def set_grant(self, user: str, role: str, model: str | None, prefix: str | None) -> Grant:
-        body = request_body(lambda: wire.GrantIn(user=user, role=role, model=model, prefix=prefix))
-        return self._call(wire.GrantOut, wire.grant_to_domain, "POST", "/api/v1/grants", body)
-
-    def list_grants(self, user: str | None, model: str | None) -> list[Grant]:
-        return self._get(
-            wire.GrantList,
-            "/api/v1/grants",
-            lambda out: [wire.grant_to_domain(g) for g in out.grants],
-            user=user,
-            model=model,
-        )
-
-    def revoke_grant(self, user: str, model: str | None, prefix: str | None) -> None:
-        params = {"user": user, "model": model, "prefix": prefix}
-        clean = {k: v for k, v in params.items() if v is not None}
-        headers = {"Idempotency-Key": uuid.uuid4().hex}
-
-        def build() -> httpx.Request:
-            return self.http.build_request(
-                "DELETE", "/api/v1/grants", params=clean, headers=headers
-            )
-
-        self._send(build, safe=True)
-
     def close(self) -> None:
         self.http.close()
-
-
-def _records(response: httpx.Response) -> Iterator[AuditEvent]:
-    """Events from a streamed NDJSON answer, one line at a time; the answer is closed when
-    the iteration ends or is abandoned."""
-    try:
-        for line in response.iter_lines():
-            if line:
-                yield _record(line)
-    finally:
-        response.close()
-
-
-def _record(line: str) -> AuditEvent:
-    try:
-        return wire.record_to_domain(wire.AuditRecord.model_validate_json(line))
-    except ValueError as exc:
-        raise ModelyardError(f"malformed response from server: {str(exc)[:300]}") from None
