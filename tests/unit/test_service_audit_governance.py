@@ -12,7 +12,7 @@ from modelyard.domain.identity import Principal
 from modelyard.errors import InvalidArgument, NotFound, PermissionDenied
 from modelyard.service import audit, identity, models
 from modelyard.service.context import Context
-from tests.fakes import START, FakeUnitOfWorkFactory
+from tests.fakes import START, FakeUnitOfWork, FakeUnitOfWorkFactory
 
 ADMIN_TOKEN = "operator-chosen-bootstrap-secret-0123456789"
 
@@ -124,3 +124,27 @@ def test_export_since_keeps_later_events(ctx: Context, store: FakeUnitOfWorkFact
 def test_export_since_without_timezone_raises_invalid_argument(ctx: Context) -> None:
     with pytest.raises(InvalidArgument):
         audit.export_audit(ctx, since=START.replace(tzinfo=None))
+
+
+class WriterBetween:
+    """A unit-of-work factory over the fakes that lets another writer commit an event just
+    before its ``at``-th unit of work opens: a verification racing live traffic."""
+
+    def __init__(self, writer: Context, inner: FakeUnitOfWorkFactory, at: int) -> None:
+        self.writer, self.inner, self.at, self.calls = writer, inner, at, 0
+
+    def __call__(self, *, write: bool) -> FakeUnitOfWork:
+        self.calls += 1
+        if self.calls == self.at:
+            models.create_model(self.writer, f"late{self.calls}")
+        return self.inner(write=write)
+
+
+@pytest.mark.parametrize("at", [2, 3, 4])
+def test_check_chain_with_event_appended_during_walk_verifies(
+    ctx: Context, store: FakeUnitOfWorkFactory, at: int
+) -> None:
+    models.create_model(ctx, "A")
+    report = audit.check_chain(replace(ctx, uow=WriterBetween(ctx.as_actor("bob"), store, at)))
+    assert report.ok, report.problem
+    assert report.events in (1, 2) and report.head.seq == report.events
