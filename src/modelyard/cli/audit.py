@@ -64,8 +64,11 @@ def verify(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Recompute the hash chain and name the first event changed, deleted, inserted or
-    reordered. Exits 1 when the chain does not verify."""
+    """Recompute the hash chain; name the first event changed, deleted or moved.
+
+    Exits 1 when the chain does not verify, naming the first event that was changed,
+    deleted, inserted or reordered.
+    """
     with connect(ctx) as client:
         report = client.verify_audit(expect_head)
     if as_json:
@@ -84,8 +87,10 @@ def verify(
 
 @app.command("head")
 def head(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Print the chain's head as SEQ:HASH; keep it outside the registry and pass it to
-    `audit verify --expect-head` later."""
+    """Print the chain's head as SEQ:HASH.
+
+    Keep it outside the registry and pass it to `audit verify --expect-head` later.
+    """
     with connect(ctx) as client:
         found = client.audit_head()
     if as_json:
@@ -107,8 +112,11 @@ def export(
         Format, typer.Option("--format", help="jsonl: one JSON event per line.")
     ] = Format.JSONL,
 ) -> None:
-    """Stream events with seq, prev_hash and hash (everything their hash covers), oldest
-    first, one JSON object per line, for a SIEM; never held in memory all at once."""
+    """Stream events with their hashes, one JSON object per line, for a SIEM.
+
+    Oldest first, with seq, prev_hash, hash and everything the hash covers; streamed,
+    never held in memory all at once.
+    """
     after = parse_since(since)
     with connect(ctx) as client:
         for event in client.export_audit(after, model):

@@ -52,8 +52,11 @@ def create_token(
     ] = "90d",
     as_json: JsonFlag = False,
 ) -> None:
-    """Create a token and print its secret once: the token alone on the last line (or
-    {"token": …} with --json). It is stored only as a hash and cannot be shown again."""
+    """Create a token and print its secret once.
+
+    The token is alone on the last line ({"token": …} with --json). It is stored only as a
+    hash and cannot be shown again.
+    """
     with connect(ctx) as client:
         row, secret = client.create_token(name, user=user, expires=expires)
     if as_json:
