@@ -277,6 +277,13 @@ def test_audit_export_streams_ndjson_with_hashes(server: Server) -> None:
     assert lines[0]["prev_hash"] != lines[0]["hash"] and lines[0]["hash_version"] == 2
 
 
+def test_audit_export_is_streamed_without_content_length(server: Server) -> None:
+    server.http.post("/api/v1/models", json={"name": "a"})
+    with server.http.stream("GET", "/api/v1/audit/export") as response:
+        assert "content-length" not in response.headers
+        assert [json.loads(line)["seq"] for line in response.iter_lines()] == [1]
+
+
 def test_audit_export_in_other_format_answers_400(server: Server) -> None:
     response = server.http.get("/api/v1/audit/export", params={"format": "csv"})
     assert_error(response, 400)
