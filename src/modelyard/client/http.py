@@ -32,6 +32,7 @@ from modelyard.client.exchange import (
     retryable,
     rewinder,
 )
+from modelyard.client.http_governance import GovernanceCalls
 from modelyard.config import Settings
 from modelyard.domain import names
 from modelyard.domain.entities import (
@@ -70,7 +71,7 @@ def _alias(alias: str) -> str:
     return quote(names.alias_name(alias), safe="")
 
 
-class HttpTransport:
+class HttpTransport(GovernanceCalls):
     local = False
 
     def __init__(
