@@ -17,7 +17,19 @@ import typer
 from typer import _click
 from typer.core import TyperGroup
 
-from modelyard.cli import db, fsck, labels, models, output, queries, runs, server, stages, versions
+from modelyard.cli import (
+    approvals,
+    db,
+    fsck,
+    labels,
+    models,
+    output,
+    queries,
+    runs,
+    server,
+    stages,
+    versions,
+)
 from modelyard.cli.common import Options
 from modelyard.cli.import_mlflow import import_mlflow
 from modelyard.errors import ModelyardError
@@ -57,6 +69,7 @@ stages.register(app)
 server.register(app)
 db.register(app)
 fsck.register(app)
+approvals.register(app)
 queries.register(app)
 app.command("download")(runs.download)
 app.command("import-mlflow")(import_mlflow)
