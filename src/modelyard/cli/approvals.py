@@ -50,15 +50,17 @@ def say_pending(r: ApprovalRequest, as_json: bool) -> None:
 
 
 def _table(items: list[ApprovalRequest]) -> Any:
-    t = output.table("id", "change", "requested by", "requested", "status", "comment")
+    t = output.table(
+        "id", "change", "requested by", "requested", "status", "comment", nowrap=("id",)
+    )
     for r in items:
         t.add_row(
-            r.id,
-            describe(r),
-            output.clean(r.requested_by),
+            output.text(r.id),
+            output.text(describe(r)),
+            output.text(r.requested_by),
             output.when(r.requested_at),
-            r.status.value,
-            output.one_line(r.change.comment),
+            output.text(r.status.value),
+            output.text(output.one_line(r.change.comment)),
         )
     return t
 
