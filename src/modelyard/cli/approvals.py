@@ -24,7 +24,7 @@ Aliases = Annotated[
     list[str],
     typer.Option("--alias", "-a", help="Alias name (repeatable).", show_default=False),
 ]
-_DURATION = re.compile(r"(\d{1,6})([smhd]?)")
+_DURATION = re.compile(r"([0-9]{1,6})([smhd]?)")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
