@@ -20,6 +20,7 @@ from modelyard.domain.approvals import (
     ModelSettings,
     settings_update,
 )
+from modelyard.domain.identity import Grant, Principal, PrincipalKind, Role, Scope, User
 from modelyard.domain.stages import Stage
 from modelyard.errors import ApprovalPending, ModelyardError, NotFound
 from modelyard.service import approvals, stages, versions
@@ -223,3 +224,31 @@ def test_racing_approvals_execute_exactly_once(live: Context) -> None:
 def approvals_audit(ctx: Context) -> list[str]:
     with ctx.uow(write=False) as uow:
         return [e.action for e in uow.repo.list_audit(None, None, 0, 1000)]
+
+
+# with authenticated principals and grants stored in each backend --------------------------
+
+
+def _principal(ctx: Context, name: str, role: Role) -> Context:
+    user_id = name.ljust(32, "0")
+    write(ctx.uow, lambda r: r.add_user(User(user_id, name, PrincipalKind.USER, at(0), "root")))
+    grant = Grant(user_id, role, Scope.everywhere())
+    write(ctx.uow, lambda r: r.set_grant(grant, at(0), "root"))
+    return ctx.as_principal(Principal(name, PrincipalKind.USER, user_id=user_id))
+
+
+def test_grants_decide_who_requests_and_who_approves(uow_factory: UnitOfWorkFactory) -> None:
+    ctx = _context(uow_factory)
+    assert isinstance(ctx.blobs, MemoryBlobStore)
+    versions.create_version(ctx, "Fraud", new_version(ctx.blobs, b"w"))
+    approvals.update_settings(ctx, "Fraud", settings_update(require_approval_production=True))
+    eve, ed = _principal(ctx, "eve", Role.EDITOR), _principal(ctx, "ed", Role.EDITOR)
+    max_ = _principal(ctx, "max", Role.MAINTAINER)
+    asked = _ask(lambda: stages.transition_stage(eve, "Fraud", 1, "Production"))
+    outcome = (
+        _code(approvals.approve, ed, asked),
+        _code(approvals.update_settings, ed, "Fraud", settings_update(four_eyes=True)),
+        _code(approvals.approve, max_, asked),
+        versions.get_version(ctx, "Fraud", 1).stage,
+    )
+    assert outcome == ("PERMISSION_DENIED", "PERMISSION_DENIED", "OK", Stage.PRODUCTION)
