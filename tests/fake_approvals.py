@@ -69,7 +69,9 @@ class FakeApprovalRepository:
         found = [
             replace(r, name=name)
             for r in self._ap.requests.values()
-            if _matches(r, query) and (name := self._live_name(r.model_id)) is not None
+            if _matches(r, query)
+            and (name := self._live_name(r.model_id)) is not None
+            and (query.readable is None or query.readable.admits(r.model_id, name))
         ]
         found.sort(key=lambda r: (r.requested_at, r.id), reverse=True)
         return found[offset : offset + limit]

@@ -20,7 +20,15 @@ from modelyard.domain.approvals import (
     ModelSettings,
     settings_update,
 )
-from modelyard.domain.identity import Grant, Principal, PrincipalKind, Role, Scope, User
+from modelyard.domain.identity import (
+    Grant,
+    Principal,
+    PrincipalKind,
+    ReadScope,
+    Role,
+    Scope,
+    User,
+)
 from modelyard.domain.stages import Stage
 from modelyard.errors import ApprovalPending, ModelyardError, NotFound
 from modelyard.service import approvals, stages, versions
@@ -95,6 +103,25 @@ def test_list_approvals_newest_first_and_filtered(repo_with_model: UnitOfWorkFac
         ids(ApprovalQuery(version=2)),
         ids(ApprovalQuery(requested_by="eve", target="stage:Production")),
     ) == ([hexid(103), hexid(102), hexid(101)], [hexid(102)], [hexid(103), hexid(101)])
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        (ReadScope(all=False, model_ids=frozenset({hexid(2)})), [hexid(102)]),
+        (ReadScope(all=False, prefixes=("fra",)), [hexid(101)]),
+        (ReadScope(all=False), []),
+    ],
+)
+def test_list_approvals_only_of_readable_models(
+    repo_with_model: UnitOfWorkFactory, scope: ReadScope, expected: list[str]
+) -> None:
+    churn = model(2, "Churn")
+    write(repo_with_model, lambda r: r.add_model(churn))
+    write(repo_with_model, lambda r: r.add_approval(_request(1)))
+    write(repo_with_model, lambda r: r.add_approval(_request(2, model_id=churn.id)))
+    found = read(repo_with_model, lambda r: r.list_approvals(ApprovalQuery(readable=scope), 0, 9))
+    assert [a.id for a in found] == expected
 
 
 def test_decide_approval_only_once(repo_with_model: UnitOfWorkFactory) -> None:

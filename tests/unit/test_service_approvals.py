@@ -433,3 +433,24 @@ def test_list_requests_hides_unreadable_models(ctx: Context, editor: Context) ->
 def test_list_requests_with_unknown_status_is_invalid(ctx: Context, fraud: None) -> None:
     with pytest.raises(InvalidArgument):
         approvals.list_requests(ctx, status="maybe")
+
+
+def test_list_requests_with_version_but_no_model_is_invalid(ctx: Context, fraud: None) -> None:
+    with pytest.raises(InvalidArgument):
+        approvals.list_requests(ctx, version="1")
+
+
+def test_list_requests_pages_cover_readable_models_only(
+    ctx: Context, store: FakeUnitOfWorkFactory, register: Register, editor: Context
+) -> None:
+    register("Churn")
+    approvals.update_settings(ctx, "Churn", settings_update(protect=["champion"]))
+    _request(lambda: stages.set_alias(editor, "Churn", "champion", 1))  # the oldest
+    _editor_asks_production(editor)
+    _request(lambda: stages.set_alias(editor, "Fraud", "champion", 2))
+    reader = ctx.as_principal(Principal("ro", PrincipalKind.USER, user_id="r" * 32))
+    store.repo.add_user(User("r" * 32, "ro", PrincipalKind.USER, START, "root"))
+    churn_id = store.repo.get_model_id("Churn")
+    store.repo.set_grant(Grant("r" * 32, Role.VIEWER, Scope.model(churn_id)), START, "root")
+    page = approvals.list_requests(reader, max_results=1)
+    assert ([r.name for r in page.items], page.next_page_token) == (["Churn"], None)

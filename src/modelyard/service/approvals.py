@@ -21,6 +21,7 @@ from modelyard.errors import (
     ApprovalDecided,
     ApprovalExpired,
     ApprovalStale,
+    InvalidArgument,
     NotFound,
     PermissionDenied,
     SelfApproval,
@@ -93,23 +94,27 @@ def list_requests(
     page_token: str | None = None,
 ) -> Page[ApprovalRequest]:
     """Approval requests, newest first: of one model (or version), in one status, or the
-    caller's own. A pending request past its expiry is shown as expired."""
+    caller's own; only of models the caller may read. A pending request past its expiry
+    is shown as expired."""
+    if version is not None and model is None:
+        raise InvalidArgument("a version needs its model")
     wanted = parse_status(status) if status is not None else None
-    query = ApprovalQuery(status=wanted, requested_by=ctx.actor if mine else None)
+    mine_by = ctx.actor if mine else None
     with ctx.uow(write=False) as uow:
+        model_id = number = None
         if model is not None:
             found = uow.repo.get_model(names.model_name(model))
             require(uow.repo, ctx.caller, "approvals.list_requests", found)
+            model_id = found.id
             number = resolve(uow.repo, found, parse_ref(version)).version if version else None
-            query = ApprovalQuery(found.id, number, wanted, query.requested_by)
         scope = read_scope(uow.repo, ctx.caller)
+    query = ApprovalQuery(model_id, number, wanted, mine_by, None, None if scope.all else scope)
     now = ctx.clock()
 
     def fetch(repo: Repository, offset: int, limit: int) -> list[ApprovalRequest]:
-        rows = repo.list_approvals(query, offset, limit)
-        return [r.shown_at(now) for r in rows if scope.admits(r.model_id, r.name)]
+        return [r.shown_at(now) for r in repo.list_approvals(query, offset, limit)]
 
-    key = f"approvals|{query.model_id}|{query.version}|{wanted}|{query.requested_by}"
+    key = f"approvals|{model_id}|{number}|{wanted}|{mine_by}"
     return paged(ctx, key, max_results, page_token, fetch)
 
 

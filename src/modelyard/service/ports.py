@@ -23,7 +23,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Filter
-from modelyard.domain.identity import Grant, Role, Scope, User
+from modelyard.domain.identity import Grant, ReadScope, Role, Scope, User
 from modelyard.domain.ordering import MODEL_ORDER, VERSION_ORDER, Order
 from modelyard.domain.stages import Stage
 
@@ -252,6 +252,7 @@ class ApprovalQuery:
     status: ApprovalStatus | None = None
     requested_by: str | None = None
     target: str | None = None
+    readable: ReadScope | None = None  # only models the caller may read (None: all)
 
 
 class UnitOfWork(Protocol):

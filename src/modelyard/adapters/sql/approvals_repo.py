@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Row, insert, select, true, update
 
 from modelyard.adapters.sql import tables as t
 from modelyard.adapters.sql.base import RepoBase
+from modelyard.adapters.sql.identity_repo import readable_where
 from modelyard.domain.approvals import (
     ApprovalRequest,
     ApprovalStatus,
@@ -60,6 +61,8 @@ def _where(query: ApprovalQuery) -> list[ColumnElement[bool]]:
         conds.append(_a.c.requested_by == query.requested_by)
     if query.target is not None:
         conds.append(_a.c.target == query.target)
+    if query.readable is not None:
+        conds.append(readable_where(query.readable))
     return conds
 
 
