@@ -454,3 +454,19 @@ def test_list_requests_pages_cover_readable_models_only(
     store.repo.set_grant(Grant("r" * 32, Role.VIEWER, Scope.model(churn_id)), START, "root")
     page = approvals.list_requests(reader, max_results=1)
     assert ([r.name for r in page.items], page.next_page_token) == (["Churn"], None)
+
+
+def test_editor_noop_transition_archiving_others_is_denied(ctx: Context, editor: Context) -> None:
+    stages.transition_stage(ctx, "Fraud", 1, "Production")
+    stages.transition_stage(ctx, "Fraud", 2, "Production", archive_existing=False)
+    with pytest.raises(PermissionDenied):
+        stages.transition_stage(editor, "Fraud", 1, "Production", archive_existing=True)
+    assert _stage(ctx, 2) is Stage.PRODUCTION
+
+
+def test_editor_repointing_protected_alias_at_same_version_is_denied(
+    ctx: Context, editor: Context
+) -> None:
+    stages.set_alias(ctx, "Fraud", "champion", 1)
+    with pytest.raises(PermissionDenied):
+        stages.set_alias(editor, "Fraud", "champion", 1)

@@ -113,6 +113,15 @@ def describe(request: ApprovalRequest) -> dict[str, object]:
     }
 
 
+def require_direct(ctx: Context, repo: Repository, model: RegisteredModel, change: Change) -> None:
+    """Check the caller's right to make the change directly (a change that changes nothing
+    needs no approval, but still the right to ask for it)."""
+    settings = repo.get_model_settings(model.id)
+    protected = change.alias is not None and settings.protects(change.alias)
+    use_case, target = use_case_of(change, protected)
+    require(repo, ctx.caller, use_case, model, target)
+
+
 def decide(
     ctx: Context, repo: Repository, model: RegisteredModel, change: Change
 ) -> ApprovalRequest | None:

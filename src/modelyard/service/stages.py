@@ -95,7 +95,10 @@ def _decide(
 ) -> ApprovalRequest | None:
     """A request instead of the change when the model's settings call for one; a change
     that changes nothing needs no approval."""
-    return governance.decide(ctx, repo, model, change) if changes else None
+    if changes:
+        return governance.decide(ctx, repo, model, change)
+    governance.require_direct(ctx, repo, model, change)
+    return None
 
 
 def apply_change(
