@@ -4,10 +4,14 @@ With auth off the X-Modelyard-User header names the people four eyes tells apart
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from modelyard.adapters.sql import tables
+from modelyard.adapters.sql.uow import SqlUnitOfWorkFactory
 from tests.api.support import Server, assert_error
 
 EVE, MAX = {"X-Modelyard-User": "eve"}, {"X-Modelyard-User": "max"}
@@ -148,3 +152,27 @@ def test_audit_trail_shows_each_step(governed: Server) -> None:
         ("approval.approved", "max"),
         ("approval.executed", "max"),
     ]
+
+
+def _age(server: Server) -> None:
+    """Move every request's expiry into the past (the store's own clock is real time)."""
+    past = datetime(2020, 1, 1, tzinfo=UTC)
+    factory = server.registry.context.uow
+    assert isinstance(factory, SqlUnitOfWorkFactory)
+    with factory.engine.begin() as conn:
+        conn.execute(update(tables.approval_requests).values(expires_at=past))
+
+
+def test_approve_expired_request_returns_409_expired(governed: Server) -> None:
+    url = f"/api/v1/approvals/{_ask_production(governed)['id']}/approve"
+    _age(governed)
+    assert_error(governed.http.post(url, json={}, headers=MAX), 409, "APPROVAL_EXPIRED")
+    assert governed.http.get("/api/v1/models/Fraud/versions/1").json()["stage"] == "None"
+
+
+def test_expire_records_due_requests_once(governed: Server) -> None:
+    _ask_production(governed)
+    _age(governed)
+    first = governed.http.post("/api/v1/approvals/expire", json={}).json()
+    second = governed.http.post("/api/v1/approvals/expire", json={}).json()
+    assert (first, second) == ({"expired": 1}, {"expired": 0})

@@ -123,3 +123,9 @@ def test_approvals_list_version_without_model_is_invalid(governed: Client) -> No
 def test_approvals_show_json_returns_request(governed: Client) -> None:
     request_id = _ask("transition", "Fraud", "1", "Production")
     assert ok_json("approvals", "show", request_id)["status"] == "pending"
+
+
+def test_approvals_expire_json_counts_nothing_due(governed: Client) -> None:
+    _ask("transition", "Fraud", "1", "Production")
+    assert ok_json("approvals", "expire") == {"expired": 0}
+    assert ok_json("approvals", "list", "--status", "pending")["items"] != []

@@ -146,6 +146,17 @@ def reject(
     output.say(f"Rejected ({describe(r)}):", r.id)
 
 
+@app.command("expire")
+def expire(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Record every pending request past its expiry as expired (audited; for cron)."""
+    with connect(ctx) as client:
+        count = client.expire_approvals()
+    if as_json:
+        output.emit_json({"expired": count})
+        return
+    output.say("Expired requests:", count)
+
+
 # model settings (commands of ``modelyard models``) ----------------------------------------
 
 

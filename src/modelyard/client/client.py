@@ -261,6 +261,10 @@ class Client:
         """Reject a request (or withdraw one's own)."""
         return self._transport.decide_approval(request_id, False, comment)
 
+    def expire_approvals(self) -> int:
+        """Record pending requests past their expiry as expired (audited); how many."""
+        return self._transport.expire_approvals()
+
     def audit(
         self,
         model: str | None = None,

@@ -172,6 +172,9 @@ class EmbeddedTransport:
         decide = approvals.approve if approve else approvals.reject
         return decide(self.ctx, request_id, comment)
 
+    def expire_approvals(self) -> int:
+        return approvals.expire_requests(self.ctx)
+
     def close(self) -> None:
         self.registry.close()
 

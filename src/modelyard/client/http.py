@@ -56,6 +56,7 @@ from modelyard.wire.approvals import (
     ApprovalList,
     ApprovalOut,
     DecisionIn,
+    ExpiredOut,
     SettingsOut,
     SettingsPatch,
     approval_to_domain,
@@ -411,6 +412,10 @@ class HttpTransport:
         body = request_body(lambda: DecisionIn(comment=comment))
         url = f"{self._approval_url(request_id)}/{'approve' if approve else 'reject'}"
         return self._call(ApprovalOut, approval_to_domain, "POST", url, body)
+
+    def expire_approvals(self) -> int:
+        response = self._write("POST", "/api/v1/approvals/expire", None)
+        return decode(ExpiredOut, response, lambda out: out.expired)
 
     def close(self) -> None:
         self.http.close()

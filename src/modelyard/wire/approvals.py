@@ -62,6 +62,10 @@ class ApprovalEnvelope(BaseModel):
     approval: ApprovalOut
 
 
+class ExpiredOut(BaseModel):
+    expired: int
+
+
 class ApprovalList(BaseModel):
     approvals: list[ApprovalOut]
     next_page_token: str | None = None

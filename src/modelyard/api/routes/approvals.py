@@ -13,6 +13,7 @@ from modelyard.wire.approvals import (
     ApprovalList,
     ApprovalOut,
     DecisionIn,
+    ExpiredOut,
     SettingsOut,
     SettingsPatch,
     approval_out,
@@ -75,6 +76,13 @@ def version_approvals(
     """Approval requests for one version, newest first."""
     page = approvals.list_requests(ctx, name, version, None, False, max_results, page_token)
     return _listed(page)
+
+
+@router.post("/approvals/expire", response_model=ExpiredOut)
+def expire_approvals(ctx: Ctx) -> ExpiredOut:
+    """Record every pending request past its expiry as expired (audited); for a periodic
+    job. Readers see such requests as expired already."""
+    return ExpiredOut(expired=approvals.expire_requests(ctx))
 
 
 @router.get("/approvals/{request_id}", response_model=ApprovalOut)
