@@ -691,3 +691,11 @@ from tests.fake_identity import FakeIdentityRepository  # noqa: E402
 for _name, _member in vars(FakeIdentityRepository).items():
     if not _name.startswith("__") and _name != "state":
         setattr(FakeRepository, _name, _member)
+
+
+# Governance: model settings and approval requests (tests/fake_approvals.py), the same way.
+from tests.fake_approvals import FakeApprovalRepository  # noqa: E402
+
+for _name, _member in vars(FakeApprovalRepository).items():
+    if not _name.startswith("__") and _name != "state":
+        setattr(FakeRepository, _name, _member)

@@ -72,6 +72,42 @@ class RequestInProgress(Conflict):
     http_status = 409
 
 
+class ApprovalPending(Conflict):
+    """The change needs approval: it did not happen, an approval request holds it instead.
+
+    ``request`` is the request that was created (the REST API answers 202 with it).
+    """
+
+    code = "APPROVAL_PENDING"
+    http_status = 202
+
+    def __init__(self, message: str, request: object = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class ApprovalStale(Conflict):
+    """The approval request was superseded (a newer request, or its target changed since)
+    or its version was deleted: it can no longer be carried out."""
+
+    code = "APPROVAL_SUPERSEDED"
+    http_status = 409
+
+
+class ApprovalExpired(Conflict):
+    """The approval request is past its expiry and can no longer be decided."""
+
+    code = "APPROVAL_EXPIRED"
+    http_status = 409
+
+
+class ApprovalDecided(Conflict):
+    """The approval request was already approved, rejected, expired or superseded."""
+
+    code = "APPROVAL_ALREADY_DECIDED"
+    http_status = 409
+
+
 class Unauthenticated(ModelyardError):
     """No valid credentials were presented."""
 
@@ -83,6 +119,13 @@ class PermissionDenied(ModelyardError):
     """The caller may not do this."""
 
     code = "PERMISSION_DENIED"
+    http_status = 403
+
+
+class SelfApproval(PermissionDenied):
+    """A requester may not approve their own request (four eyes)."""
+
+    code = "SELF_APPROVAL"
     http_status = 403
 
 

@@ -18,13 +18,24 @@ from modelyard.api.mlflow import logged_models as mlflow_logged_models
 from modelyard.api.mlflow import registry as mlflow_registry
 from modelyard.api.mlflow import server as mlflow_server
 from modelyard.api.mlflow import tracking as mlflow_tracking
-from modelyard.api.routes import admin, audit, blobs, health, identity, models, runs, versions
+from modelyard.api.routes import (
+    admin,
+    approvals,
+    audit,
+    blobs,
+    health,
+    identity,
+    models,
+    runs,
+    versions,
+)
 from modelyard.bootstrap import Runtime, build
 from modelyard.config import DEFAULT_MAX_BLOB_BYTES, Settings
 
 ROUTERS: tuple[APIRouter, ...] = (
     models.router,
     versions.router,
+    approvals.router,
     blobs.router,
     runs.router,
     audit.router,

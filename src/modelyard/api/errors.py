@@ -11,8 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modelyard.errors import ModelyardError, RangeNotSatisfiable
+from modelyard.domain.approvals import ApprovalRequest
+from modelyard.errors import ApprovalPending, ModelyardError, RangeNotSatisfiable
 from modelyard.wire import ErrorBody
+from modelyard.wire.approvals import ApprovalEnvelope, approval_out
 
 log = logging.getLogger("modelyard.api")
 
@@ -44,7 +46,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _doc("The model, version, alias, run or blob does not exist"),
     409: _doc(
         "Already exists, conflicts with the current state, or an Idempotency-Key was reused"
-        " for another request or is still in progress"
+        " for another request or is still in progress; an approval request that expired"
+        " (APPROVAL_EXPIRED), was superseded (APPROVAL_SUPERSEDED) or was already decided"
+        " (APPROVAL_ALREADY_DECIDED)"
     ),
     413: _doc("Request body or blob too large (PAYLOAD_TOO_LARGE)"),
     416: _doc("The Range starts past the end of the blob (RANGE_NOT_SATISFIABLE)"),
@@ -52,6 +56,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     500: _doc("Internal error (a bug; the body names the request id)"),
     503: _doc("A backing service is unavailable; retry"),
     507: _doc("The blob store has no space left"),
+}
+
+
+# the routes whose change a model's settings may turn into an approval request
+PENDING_RESPONSE: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": ApprovalEnvelope,
+        "description": "The change needs approval: nothing changed, the approval request holds it",
+    }
 }
 
 
@@ -93,6 +106,14 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, RangeNotSatisfiable) and exc.size is not None:
             response.headers["Content-Range"] = f"bytes */{exc.size}"  # RFC 9110 §15.5.17
         return response
+
+    @app.exception_handler(ApprovalPending)
+    async def _pending(_: Request, exc: ApprovalPending) -> JSONResponse:
+        # not an error: the change became an approval request, which the caller gets back
+        if not isinstance(exc.request, ApprovalRequest):
+            return error_response(409, exc.code, exc.message)
+        body = ApprovalEnvelope(approval=approval_out(exc.request))
+        return JSONResponse(body.model_dump(mode="json"), status_code=202)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

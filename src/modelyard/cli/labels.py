@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from modelyard.cli import output
+from modelyard.cli.approvals import say_pending
 from modelyard.cli.common import JsonFlag, ModelName, VersionRef, connect
+from modelyard.domain.approvals import ApprovalRequest
 from modelyard.domain.entities import ModelVersion, RegisteredModel
 
 aliases = typer.Typer(help="Aliases: named pointers to a version (e.g. champion).")
@@ -35,6 +37,9 @@ def set_alias(
     """Point an alias at a version, moving it if it pointed elsewhere."""
     with connect(ctx) as client:
         mv = client.set_alias(name, alias, version)
+    if isinstance(mv, ApprovalRequest):
+        say_pending(mv, as_json)
+        return
     if as_json:
         output.emit_json(mv)
         return
@@ -47,7 +52,11 @@ def delete_alias(
 ) -> None:
     """Remove an alias from a model."""
     with connect(ctx) as client:
-        model = client.delete_alias(name, alias)
+        outcome = client.delete_alias(name, alias)
+    if isinstance(outcome, ApprovalRequest):
+        say_pending(outcome, as_json)
+        return
+    model = outcome
     if as_json:
         output.emit_json(model)
         return

@@ -18,6 +18,7 @@ from typer import _click
 from typer.core import TyperGroup
 
 from modelyard.cli import (
+    approvals,
     audit,
     db,
     fsck,
@@ -76,6 +77,7 @@ stages.register(app)
 server.register(app)
 db.register(app)
 fsck.register(app)
+approvals.register(app)
 queries.register(app)
 app.command("download")(runs.download)
 app.command("import-mlflow")(import_mlflow)

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from modelyard.cli import output, render
+from modelyard.cli.approvals import say_pending
 from modelyard.cli.common import Comment, JsonFlag, ModelName, VersionRef, connect
+from modelyard.domain.approvals import ApprovalRequest
 
 
 def transition(
@@ -31,6 +33,9 @@ def transition(
     """Move a version to a stage; by default the versions already there are archived."""
     with connect(ctx) as client:
         mv = client.transition(name, version, stage, archive_existing, comment)
+    if isinstance(mv, ApprovalRequest):
+        say_pending(mv, as_json)
+        return
     if as_json:
         output.emit_json(mv)
         return

@@ -12,6 +12,7 @@ from modelyard.client.fetch import fetch_cached, fetch_to
 from modelyard.client.progress import transfer_progress
 from modelyard.client.transport import Transport
 from modelyard.config import Settings
+from modelyard.domain.approvals import ApprovalRequest, ModelSettings, settings_update
 from modelyard.domain.audit import ChainReport, Head
 from modelyard.domain.digests import sha256_hex
 from modelyard.domain.entities import (
@@ -28,7 +29,7 @@ from modelyard.domain.fsck import FsckReport
 from modelyard.domain.identity import Grant, User
 from modelyard.domain.refs import parse_model_uri
 from modelyard.domain.tokens import ApiToken
-from modelyard.errors import InvalidArgument, UnsafeArtifact
+from modelyard.errors import ApprovalPending, InvalidArgument, UnsafeArtifact
 
 
 def _transport(uri: str | None, settings: Settings) -> Transport:
@@ -179,9 +180,16 @@ class Client:
         stage: str,
         archive_existing: bool = True,
         comment: str = "",
-    ) -> ModelVersion:
-        """Move a version to a stage; versions already in that stage are archived by default."""
-        return self._transport.transition(name, str(version), stage, archive_existing, comment)
+    ) -> ModelVersion | ApprovalRequest:
+        """Move a version to a stage; versions already in that stage are archived by default.
+
+        When the model requires approval for the move (see ``update_model_settings``) nothing
+        moves: the approval request holding it, comment included, is returned instead.
+        """
+        try:
+            return self._transport.transition(name, str(version), stage, archive_existing, comment)
+        except ApprovalPending as exc:
+            return _held(exc)
 
     def rollback(self, name: str, comment: str = "") -> ModelVersion:
         """Put the previous Production version back in Production, in one step."""
@@ -190,12 +198,80 @@ class Client:
     def stage_history(self, name: str, version: int | str | None = None) -> list[StageChange]:
         return self._transport.stage_history(name, None if version is None else str(version))
 
-    def set_alias(self, name: str, alias: str, version: int | str) -> ModelVersion:
-        return self._transport.set_alias(name, alias, str(version))
+    def set_alias(
+        self, name: str, alias: str, version: int | str
+    ) -> ModelVersion | ApprovalRequest:
+        """Point an alias at a version; for a protected alias that needs approval, the
+        approval request is returned instead and the alias stays."""
+        try:
+            return self._transport.set_alias(name, alias, str(version))
+        except ApprovalPending as exc:
+            return _held(exc)
 
-    def delete_alias(self, name: str, alias: str) -> RegisteredModel:
-        """Remove an alias; returns the model as it now is."""
-        return self._transport.delete_alias(name, alias)
+    def delete_alias(self, name: str, alias: str) -> RegisteredModel | ApprovalRequest:
+        """Remove an alias and return the model as it now is; when the alias is protected
+        and the removal needs approval, the approval request is returned instead."""
+        try:
+            return self._transport.delete_alias(name, alias)
+        except ApprovalPending as exc:
+            return _held(exc)
+
+    # protected aliases and approvals --------------------------------------------------
+    def model_settings(self, name: str) -> ModelSettings:
+        """The model's protected aliases and approval requirements."""
+        return self._transport.get_settings(name)
+
+    def update_model_settings(
+        self,
+        name: str,
+        *,
+        protect: Iterable[str] = (),
+        unprotect: Iterable[str] = (),
+        require_approval_production: bool | None = None,
+        four_eyes: bool | None = None,
+        request_ttl_seconds: int | None = None,
+    ) -> ModelSettings:
+        """Protect aliases, require approval for Production, require four eyes (another
+        person approves every protected change), or set how long requests stay open.
+        Arguments left out keep their value. Needs maintainer on the model; audited."""
+        update = settings_update(
+            list(protect),
+            list(unprotect),
+            require_approval_production,
+            four_eyes,
+            request_ttl_seconds,
+        )
+        return self._transport.update_settings(name, update)
+
+    def approvals(
+        self,
+        model: str | None = None,
+        version: int | str | None = None,
+        *,
+        status: str | None = None,
+        mine: bool = False,
+        max_results: int = 100,
+        page_token: str | None = None,
+    ) -> Page[ApprovalRequest]:
+        """Approval requests, newest first: of a model or one version, in a status
+        (pending, approved, rejected, expired, superseded), or only the caller's own."""
+        ref = None if version is None else str(version)
+        return self._transport.list_approvals(model, ref, status, mine, max_results, page_token)
+
+    def get_approval(self, request_id: str) -> ApprovalRequest:
+        return self._transport.get_approval(request_id)
+
+    def approve(self, request_id: str, comment: str = "") -> ApprovalRequest:
+        """Approve a request and carry its change out; never one's own request."""
+        return self._transport.decide_approval(request_id, True, comment)
+
+    def reject(self, request_id: str, comment: str = "") -> ApprovalRequest:
+        """Reject a request (or withdraw one's own)."""
+        return self._transport.decide_approval(request_id, False, comment)
+
+    def expire_approvals(self) -> int:
+        """Record pending requests past their expiry as expired (audited); how many."""
+        return self._transport.expire_approvals()
 
     def audit(
         self,
@@ -334,6 +410,12 @@ class Client:
         return load_flavor(
             root, allow_pickle=permitted, trusted_types=trusted_types, manifest=mv.manifest
         )
+
+
+def _held(exc: ApprovalPending) -> ApprovalRequest:
+    if not isinstance(exc.request, ApprovalRequest):
+        raise exc
+    return exc.request
 
 
 def _pickle_permitted(allow_pickle: bool | str, mv: ModelVersion) -> bool:

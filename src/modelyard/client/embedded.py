@@ -8,6 +8,7 @@ from pathlib import Path
 
 from modelyard.bootstrap import Runtime, build
 from modelyard.config import Settings
+from modelyard.domain.approvals import ApprovalRequest, ModelSettings, SettingsUpdate
 from modelyard.domain.audit import ChainReport, Head
 from modelyard.domain.entities import (
     AuditEvent,
@@ -25,7 +26,16 @@ from modelyard.domain.identity import Grant, User
 from modelyard.domain.lineage import RunSpec
 from modelyard.domain.streams import Readable, ReadStream
 from modelyard.domain.tokens import ApiToken
-from modelyard.service import audit, identity, maintenance, models, runs, stages, versions
+from modelyard.service import (
+    approvals,
+    audit,
+    identity,
+    maintenance,
+    models,
+    runs,
+    stages,
+    versions,
+)
 from modelyard.wire import applying_to
 
 
@@ -192,6 +202,35 @@ class EmbeddedTransport:
 
     def revoke_grant(self, user: str, model: str | None, prefix: str | None) -> None:
         identity.revoke_grant(self.ctx, self.ctx.caller, user, model=model, prefix=prefix)
+
+    def get_settings(self, name: str) -> ModelSettings:
+        return approvals.get_settings(self.ctx, name)
+
+    def update_settings(self, name: str, update: SettingsUpdate) -> ModelSettings:
+        return approvals.update_settings(self.ctx, name, update)
+
+    def list_approvals(
+        self,
+        model: str | None,
+        version: str | None,
+        status: str | None,
+        mine: bool,
+        max_results: int,
+        page_token: str | None,
+    ) -> Page[ApprovalRequest]:
+        return approvals.list_requests(
+            self.ctx, model, version, status, mine, max_results, page_token
+        )
+
+    def get_approval(self, request_id: str) -> ApprovalRequest:
+        return approvals.get_request(self.ctx, request_id)
+
+    def decide_approval(self, request_id: str, approve: bool, comment: str) -> ApprovalRequest:
+        decide = approvals.approve if approve else approvals.reject
+        return decide(self.ctx, request_id, comment)
+
+    def expire_approvals(self) -> int:
+        return approvals.expire_requests(self.ctx)
 
     def close(self) -> None:
         self.registry.close()

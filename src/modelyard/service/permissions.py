@@ -96,6 +96,14 @@ USE_CASES: dict[str, Rule] = {
     "stages.stage_history": READ,
     "stages.set_alias": by_alias,
     "stages.delete_alias": by_alias,
+    # protected aliases and approvals (approving checks the right the change needs inside)
+    "approvals.get_settings": READ,
+    "approvals.update_settings": fixed(P.ALIAS_PROTECTED_MOVE),  # maintainer on the model
+    "approvals.list_requests": READ,  # filtered by read_scope
+    "approvals.get_request": READ,
+    "approvals.approve": open_to_all,
+    "approvals.reject": open_to_all,
+    "approvals.expire_requests": fixed(P.STORE_MAINTAIN),
     # runs, experiments, tracked artifacts and logged models (lineage, not governed per model)
     "runs.start_run": RUNS_W,
     "runs.get_run": RUNS_R,
@@ -188,6 +196,20 @@ def _target(model: RegisteredModel | ModelTarget | str | None) -> ModelTarget | 
     if isinstance(model, str):
         return ModelTarget(None, model)  # a model about to be created
     return model
+
+
+def allowed(
+    repo: Repository,
+    principal: Principal,
+    use_case: str,
+    model: RegisteredModel | ModelTarget | str | None = None,
+    target: Target = Target(),
+) -> bool:
+    """Whether ``require`` would let the principal run the use case on the model."""
+    permission = permission_for(use_case, target)
+    if permission is None or principal.unrestricted:
+        return True
+    return can(principal, permission, grants_of(repo, principal), _target(model))
 
 
 def require(

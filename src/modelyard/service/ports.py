@@ -9,6 +9,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from modelyard.domain.approvals import ApprovalRequest, ApprovalStatus, ModelSettings
 from modelyard.domain.entities import (
     AuditEvent,
     Dataset,
@@ -22,7 +23,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Filter
-from modelyard.domain.identity import Grant, Role, Scope, User
+from modelyard.domain.identity import Grant, ReadScope, Role, Scope, User
 from modelyard.domain.ordering import MODEL_ORDER, VERSION_ORDER, Order
 from modelyard.domain.stages import Stage
 
@@ -215,6 +216,43 @@ class Repository(Protocol):
         """Grants (of one user, or all) with user and live model names filled in, ordered
         by user name, scope kind and target."""
         ...
+
+    # protected aliases and approvals -----------------------------------------------
+    def get_model_settings(self, model_id: str) -> ModelSettings:
+        """The model's governance settings; the defaults when none were ever set."""
+        ...
+
+    def put_model_settings(
+        self, model_id: str, settings: ModelSettings, at: datetime, by: str
+    ) -> None: ...
+    def add_approval(self, request: ApprovalRequest) -> None: ...
+    def get_approval(self, request_id: str, *, lock: bool = False) -> ApprovalRequest:
+        """The request with its model's current name; NotFound when there is none (or its
+        model was deleted). ``lock`` holds its row until the unit of work ends."""
+        ...
+
+    def list_approvals(
+        self, query: ApprovalQuery, offset: int, limit: int
+    ) -> list[ApprovalRequest]:
+        """Requests of live models matching the query, newest first."""
+        ...
+
+    def decide_approval(
+        self, request_id: str, status: ApprovalStatus, by: str, at: datetime, comment: str
+    ) -> bool:
+        """Record a decision on a pending request; False (and no change) when it was no
+        longer pending, so of two racing deciders exactly one wins."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApprovalQuery:
+    model_id: str | None = None
+    version: int | None = None
+    status: ApprovalStatus | None = None
+    requested_by: str | None = None
+    target: str | None = None
+    readable: ReadScope | None = None  # only models the caller may read (None: all)
 
 
 class UnitOfWork(Protocol):

@@ -5,6 +5,7 @@ One class composed of a part per aggregate, so each module stays small.
 
 from __future__ import annotations
 
+from modelyard.adapters.sql.approvals_repo import ApprovalRepositoryMixin
 from modelyard.adapters.sql.audit_repo import AuditRepositoryMixin
 from modelyard.adapters.sql.identity_repo import IdentityRepositoryMixin
 from modelyard.adapters.sql.mlflow_repo import MlflowRepositoryMixin
@@ -20,5 +21,6 @@ class SqlRepository(
     AuditRepositoryMixin,
     MlflowRepositoryMixin,
     IdentityRepositoryMixin,
+    ApprovalRepositoryMixin,
 ):
     """The Repository port; see modelyard.service.ports."""

@@ -329,3 +329,41 @@ grants = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("created_by", String(256), nullable=False),
 )
+
+# Protected aliases and approvals (migration 0005) --------------------------------------
+
+model_settings = Table(
+    "model_settings",
+    metadata,
+    Column("model_id", ID, ForeignKey("registered_models.id"), primary_key=True),
+    Column("protected_aliases", JSON, nullable=False),
+    Column("require_approval_production", Boolean, nullable=False),
+    Column("four_eyes", Boolean, nullable=False),
+    Column("request_ttl_seconds", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(256), nullable=False),
+)
+
+approval_requests = Table(
+    "approval_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("model_id", ID, ForeignKey("registered_models.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("version", Integer, nullable=True),
+    Column("stage", String(16), nullable=True),
+    Column("alias", String(64), nullable=True),
+    Column("archive_existing", Boolean, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("target", String(80), nullable=False),
+    Column("requested_by", String(256), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("decided_by", String(256), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("decision_comment", Text, nullable=False),
+)
+Index("ix_approval_requests_model_target", approval_requests.c.model_id, approval_requests.c.target)
+Index("ix_approval_requests_status", approval_requests.c.status)

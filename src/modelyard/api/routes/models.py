@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from modelyard import wire
 from modelyard.api.deps import Ctx
-from modelyard.api.errors import ERROR_RESPONSES
+from modelyard.api.errors import ERROR_RESPONSES, PENDING_RESPONSE
 from modelyard.service import models, stages
 
 router = APIRouter(prefix="/api/v1/models", responses=ERROR_RESPONSES, tags=["models"])
@@ -71,15 +71,16 @@ def delete_model_tag(name: str, key: str, ctx: Ctx) -> wire.ModelOut:
     return wire.model_out(models.delete_model_tag(ctx, name, key))
 
 
-@router.put("/{name}/aliases/{alias}", response_model=wire.VersionOut)
+@router.put("/{name}/aliases/{alias}", response_model=wire.VersionOut, responses=PENDING_RESPONSE)
 def set_alias(name: str, alias: str, body: wire.AliasIn, ctx: Ctx) -> wire.VersionOut:
     """Point an alias (e.g. `champion`) at a version."""
     return wire.version_out(stages.set_alias(ctx, name, alias, str(body.version)))
 
 
-@router.delete("/{name}/aliases/{alias}", response_model=wire.ModelOut)
+@router.delete("/{name}/aliases/{alias}", response_model=wire.ModelOut, responses=PENDING_RESPONSE)
 def delete_alias(name: str, alias: str, ctx: Ctx) -> wire.ModelOut:
-    """Remove an alias; answers the model as it now is."""
+    """Remove an alias; answers the model as it now is (202 with the approval request when
+    the alias is protected and the change needs approval)."""
     return wire.model_out(stages.delete_alias(ctx, name, alias))
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from modelyard import wire
 from modelyard.api.deps import Ctx
-from modelyard.api.errors import ERROR_RESPONSES
+from modelyard.api.errors import ERROR_RESPONSES, PENDING_RESPONSE
 from modelyard.service import stages, versions
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, tags=["versions"])
@@ -101,7 +101,11 @@ def delete_version_tag(name: str, version: str, key: str, ctx: Ctx) -> wire.Vers
     return wire.version_out(versions.delete_version_tag(ctx, name, version, key))
 
 
-@router.post("/models/{name}/versions/{version}/transition", response_model=wire.VersionOut)
+@router.post(
+    "/models/{name}/versions/{version}/transition",
+    response_model=wire.VersionOut,
+    responses=PENDING_RESPONSE,
+)
 def transition(name: str, version: str, body: wire.TransitionIn, ctx: Ctx) -> wire.VersionOut:
     """Move a version to None, Staging, Production or Archived (archiving others by default)."""
     moved = stages.transition_stage(
