@@ -7,9 +7,11 @@ from datetime import datetime
 from modelyard.domain import names
 from modelyard.domain.audit import GENESIS, event_hash
 from modelyard.domain.entities import AuditEvent, Page
+from modelyard.domain.identity import ModelTarget
 from modelyard.errors import IntegrityError, InvalidArgument, NotFound
 from modelyard.service.context import Context, audit_target
 from modelyard.service.paging import paged
+from modelyard.service.permissions import require
 from modelyard.service.ports import Repository
 
 BATCH = 1000
@@ -38,11 +40,14 @@ def audit_trail(
     """
     if since is not None and since.tzinfo is None:
         raise InvalidArgument("since must carry a timezone, e.g. 2026-01-01T00:00:00Z")
-    model_id = None
-    if model is not None:
-        model = names.model_name(model)
-        with ctx.uow(write=False) as uow:
+    model_id, target = None, None
+    with ctx.uow(write=False) as uow:
+        if model is not None:
+            model = names.model_name(model)
             model_id = _model_id(uow.repo, model)
+            target = ModelTarget(model_id, model)
+        # the whole trail (users, tokens, grants, every model) needs a global grant
+        require(uow.repo, ctx.caller, "audit.audit_trail", target)
     query = f"audit|{model_id}|{since.isoformat() if since else ''}"
     return paged(
         ctx,
@@ -64,6 +69,7 @@ def verify_chain(ctx: Context) -> int:
     """Recompute every event's hash up to the head; raise IntegrityError at the first broken
     link, or when the chain ends before the head (a truncated tail) or runs past it."""
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "audit.verify_chain")
         head_seq, head_hash = uow.repo.audit_head(lock=False)
     prev, seq, offset = GENESIS, 0, 0
     while seq < head_seq:

@@ -187,6 +187,14 @@ def _target(model: RegisteredModel | ModelTarget | str | None) -> ModelTarget | 
     return model
 
 
+def searchable(repo: Repository, principal: Principal, use_case: str) -> ReadScope | None:
+    """The scope a search filters on in SQL (None: everything), for a use case whose entry
+    is a read: a search asks no grant of its own, it only shows what the caller may read."""
+    permission_for(use_case)
+    scope = read_scope(repo, principal)
+    return None if scope.all else scope
+
+
 def require(
     repo: Repository,
     principal: Principal,

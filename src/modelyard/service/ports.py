@@ -22,7 +22,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Filter
-from modelyard.domain.identity import Grant, Role, Scope, User
+from modelyard.domain.identity import Grant, ReadScope, Role, Scope, User
 from modelyard.domain.ordering import MODEL_ORDER, VERSION_ORDER, Order
 from modelyard.domain.stages import Stage
 
@@ -79,9 +79,15 @@ class Repository(Protocol):
     def add_model(self, model: RegisteredModel) -> None: ...
     def get_model(self, name: str, *, lock: bool = False) -> RegisteredModel: ...
     def list_models(
-        self, flt: Filter, offset: int, limit: int, order: Order = MODEL_ORDER
+        self,
+        flt: Filter,
+        offset: int,
+        limit: int,
+        order: Order = MODEL_ORDER,
+        scope: ReadScope | None = None,
     ) -> list[RegisteredModel]:
-        """Live models matching ``flt`` in ``order`` (made total with the default's keys)."""
+        """Live models matching ``flt`` in ``order`` (made total with the default's keys),
+        only those ``scope`` admits when given (filtered before paging)."""
         ...
 
     def rename_model(self, model_id: str, new_name: str, at: datetime) -> None: ...
@@ -98,9 +104,15 @@ class Repository(Protocol):
     def latest_version(self, model_id: str, stage: Stage | None = None) -> ModelVersion: ...
     def versions_in_stage(self, model_id: str, stage: Stage) -> list[ModelVersion]: ...
     def list_versions(
-        self, flt: Filter, offset: int, limit: int, order: Order = VERSION_ORDER
+        self,
+        flt: Filter,
+        offset: int,
+        limit: int,
+        order: Order = VERSION_ORDER,
+        scope: ReadScope | None = None,
     ) -> list[ModelVersion]:
-        """Live versions matching ``flt`` in ``order`` (made total with the default's keys)."""
+        """Live versions matching ``flt`` in ``order`` (made total with the default's keys),
+        only of models ``scope`` admits when given (filtered before paging)."""
         ...
 
     def update_version(

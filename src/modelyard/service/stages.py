@@ -8,6 +8,7 @@ from modelyard.domain.refs import parse_ref
 from modelyard.domain.stages import Stage, parse_stage
 from modelyard.errors import Conflict, NotFound
 from modelyard.service.context import Context, append_audit
+from modelyard.service.permissions import Target, require
 from modelyard.service.ports import Repository, VersionUpdate
 from modelyard.service.versions import resolve
 
@@ -72,6 +73,7 @@ def transition_stage(
     comment = names.text(comment, "comment", MAX_COMMENT)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "stages.transition_stage", model, Target(stage=to))
         v = resolve(uow.repo, model, vref)
         moved = _transition(ctx, uow.repo, model, v, to, archive_existing, comment)
         uow.commit()
@@ -95,6 +97,7 @@ def rollback(ctx: Context, name: str, comment: str = "") -> ModelVersion:
     comment = names.text(comment, "comment", MAX_COMMENT) or "rollback"
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "stages.rollback", model)
         target = _previous_production(uow.repo, model)
         current = [v.version for v in uow.repo.versions_in_stage(model.id, Stage.PRODUCTION)]
         moved = _transition(ctx, uow.repo, model, target, Stage.PRODUCTION, True, comment)
@@ -117,6 +120,7 @@ def stage_history(ctx: Context, name: str, ref: object | None = None) -> list[St
     vref = parse_ref(ref) if ref is not None else None
     with ctx.uow(write=False) as uow:
         model = uow.repo.get_model(name)
+        require(uow.repo, ctx.caller, "stages.stage_history", model)
         number = resolve(uow.repo, model, vref).version if vref else None
         return uow.repo.stage_history(model.id, number)
 
@@ -128,6 +132,7 @@ def set_alias(ctx: Context, name: str, alias: str, ref: object) -> ModelVersion:
         raise Conflict(f"alias {alias!r} cannot point at itself")
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "stages.set_alias", model, Target(protected=False))
         v = resolve(uow.repo, model, vref)
         before = model.aliases.get(alias)
         if before != v.version:
@@ -150,6 +155,7 @@ def delete_alias(ctx: Context, name: str, alias: str) -> None:
     name, alias = names.model_name(name), names.alias_name(alias)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "stages.delete_alias", model, Target(protected=False))
         if alias not in model.aliases:
             raise NotFound(f"model {model.name!r} has no alias {alias!r}")
         uow.repo.delete_alias(model.id, alias)
