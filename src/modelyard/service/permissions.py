@@ -137,6 +137,7 @@ USE_CASES: dict[str, Rule] = {
     "identity.list_tokens": own_or(P.TOKENS_MANAGE),
     "identity.revoke_token": own_or(P.TOKENS_MANAGE),
     "identity.authenticate": open_to_all,
+    "identity.trusted_principal": open_to_all,
     "identity.ensure_admin": open_to_all,
     "identity.set_grant": fixed(P.GRANTS_MANAGE),
     "identity.revoke_grant": fixed(P.GRANTS_MANAGE),
