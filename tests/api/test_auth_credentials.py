@@ -100,6 +100,14 @@ def test_token_in_query_string_is_refused_even_with_a_header(
     assert "never accepted in a URL" in response.json()["error"]["message"]
 
 
+def test_token_in_url_is_never_logged(authed: AuthServer, caplog: pytest.LogCaptureFixture) -> None:
+    secret = authed.tokens["admin"]
+    with caplog.at_level("DEBUG"):
+        authed.http.get(f"{LIST}?access_token={secret}", headers={"Authorization": ""})
+    server_lines = [r.getMessage() for r in caplog.records if r.name.startswith("modelyard")]
+    assert server_lines and all(secret not in line for line in server_lines)
+
+
 def test_user_header_is_ignored_with_auth_on(authed: AuthServer) -> None:
     headers = {"Authorization": "", "X-Modelyard-User": "admin"}
     authed.srv.refuses("POST", LIST, 401, "UNAUTHENTICATED", headers=headers, json={"name": "u"})

@@ -104,7 +104,8 @@ def server(
 
     export_store(db, artifacts, home)
     os.environ["MODELYARD_MIGRATE"] = "1" if migrate else "0"
-    on = auth_required(host, auth, insecure)
+    # a trusted proxy header only means something with authentication on
+    on = auth_required(host, auth or trusted_proxy_header is not None, insecure)
     export_auth(on, trusted_proxy_header, trusted_proxies)
     # once, before any worker starts: a refusal is one line, not a traceback per worker
     prepare_store(Settings(), migrate=migrate)
