@@ -8,8 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import APIRouter, Depends, FastAPI
 
-from modelyard.api.access import AUTHENTICATED, PUBLIC, ROUTE_ACCESS, Gate, declared, route_key
+from modelyard.api.access import (
+    AUTHENTICATED,
+    PUBLIC,
+    ROUTE_ACCESS,
+    Gate,
+    declared,
+    enforce,
+    route_key,
+)
 from modelyard.api.app import ROUTERS, create_app
 from modelyard.service.permissions import USE_CASES
 from tests.api.auth_support import AuthServer, auth_server
@@ -180,3 +189,18 @@ def test_role_route_matrix(
         assert response.status_code == 403, response.text
         body = response.json()
         assert (body["error_code"] if mlflow else body["error"]["code"]) == "PERMISSION_DENIED"
+
+
+def test_route_without_an_entry_is_denied_even_to_an_admin(authed: AuthServer) -> None:
+    extra = APIRouter()
+
+    @extra.get("/api/v1/undeclared")
+    def undeclared() -> dict[str, str]:
+        return {"leaked": "yes"}
+
+    app = authed.http.app
+    assert isinstance(app, FastAPI)
+    app.include_router(extra, dependencies=[Depends(enforce)])
+    response = authed.http.get("/api/v1/undeclared", headers=authed.as_("admin"))
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "PERMISSION_DENIED"
