@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,15 +18,25 @@ from modelyard.errors import InvalidArgument, PermissionDenied
 from modelyard.service import identity
 from tests.api.auth_support import SETUP, AuthServer, add_user, auth_server
 from tests.api.support import assert_error
+from tests.conftest import postgres_schema
 
 LIST = "/api/v1/models"
 
 
-@pytest.fixture(scope="module")
-def authed(tmp_path_factory: pytest.TempPathFactory, store_template: Path) -> Iterator[AuthServer]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def authed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, store_template: Path
+) -> Iterator[AuthServer]:
     proxy = AuthConfig(True, "X-Forwarded-User", parse_networks("10.0.0.0/8"))
-    with auth_server(tmp_path_factory.mktemp("creds"), store_template, proxy=proxy) as srv:
-        yield srv
+    with ExitStack() as stack:
+        db = None
+        if request.param == "postgres":
+            request.getfixturevalue("postgres_available")
+            db = stack.enter_context(postgres_schema())
+        root = tmp_path_factory.mktemp(f"creds-{request.param}")
+        yield stack.enter_context(auth_server(root, store_template, db, proxy))
 
 
 def basic(user: str, password: str) -> dict[str, str]:
