@@ -26,8 +26,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# two workers (one per core here), a test file per worker at a time so module-scoped
+# servers and stores are built once
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests examples bench

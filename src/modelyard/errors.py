@@ -122,10 +122,14 @@ class PayloadTooLarge(InvalidArgument):
 
 
 class RangeNotSatisfiable(InvalidArgument):
-    """A byte range that lies outside the object."""
+    """A byte range that lies outside the object (``size`` bytes, when known)."""
 
     code = "RANGE_NOT_SATISFIABLE"
     http_status = 416
+
+    def __init__(self, message: str, size: int | None = None) -> None:
+        super().__init__(message)
+        self.size = size
 
 
 class Unavailable(ModelyardError):

@@ -149,6 +149,20 @@ CELLS: list[tuple[str, str, str, str, Any]] = [
         {"name": "{m}", "version": "1", "stage": "Production", "archive_existing_versions": False},
     ),
     ("mlflow unknown endpoint", V, "GET", "/api/2.0/mlflow/not-a-thing", None),
+    ("audit head", V, "GET", "/api/v1/audit/head", None),
+    ("own tokens", V, "GET", "/api/v1/tokens", None),
+    ("create own token", V, "POST", "/api/v1/tokens", {"name": "mine"}),
+    ("verify audit", A, "GET", "/api/v1/audit/verify", None),
+    ("list users", A, "GET", "/api/v1/users", None),
+    ("create user", A, "POST", "/api/v1/users", {"name": "{m}-u"}),
+    (
+        "set grant",
+        A,
+        "POST",
+        "/api/v1/grants",
+        {"user": "nobody", "role": "viewer", "model": "{m}"},
+    ),
+    ("list all grants", A, "GET", "/api/v1/grants", None),
 ]
 
 
@@ -204,3 +218,14 @@ def test_route_without_an_entry_is_denied_even_to_an_admin(authed: AuthServer) -
     response = authed.http.get("/api/v1/undeclared", headers=authed.as_("admin"))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "PERMISSION_DENIED"
+
+
+def test_editor_cannot_grant_itself_maintainer_over_rest(authed: AuthServer) -> None:
+    body = {"user": "editor-user", "role": "maintainer"}
+    response = authed.http.post("/api/v1/grants", json=body, headers=authed.as_("editor"))
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "PERMISSION_DENIED"
+    mine = authed.http.get(
+        "/api/v1/grants", params={"user": "editor-user"}, headers=authed.as_("editor")
+    )
+    assert [g["role"] for g in mine.json()["grants"]] == ["editor"]

@@ -52,14 +52,6 @@ def test_manifest_bad_size_returns_400(hostile: Server, size: object) -> None:
     )  # type: ignore[arg-type]
 
 
-SIZE_BUG = (
-    "service/versions.py create_version checks only that each blob exists, never that the "
-    "entry's size equals the stored blob's size, so it registers an immutable version that "
-    "every download refuses (IntegrityError 'the stored blob is corrupt'); compare "
-    "ctx.blobs.size(entry.sha256) with entry.size and raise InvalidArgument"
-)
-
-
 @pytest.mark.parametrize("size", [0, 1, 8, 2**70])
 def test_manifest_size_unlike_stored_blob_returns_400(server: Server, size: int) -> None:
     server.put_blob(b"weights")

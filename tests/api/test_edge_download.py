@@ -146,3 +146,15 @@ def test_range_of_corrupt_blob_is_sent_as_stored(corrupted: TestClient, url: str
     response = corrupted.get(url, headers={"Range": "bytes=0-3"})
 
     assert (response.status_code, response.content) == (206, b"X123")
+
+
+def test_range_past_the_end_names_the_size_in_content_range(
+    served: tuple[TestClient, Path],
+) -> None:
+    http, _ = served
+    size = int(http.head(BLOB).headers["Content-Length"])
+
+    response = http.get(BLOB, headers={"Range": f"bytes={size}-"})
+
+    assert response.status_code == 416
+    assert response.headers["Content-Range"] == f"bytes */{size}"

@@ -206,14 +206,14 @@ def test_rollback_without_previous_returns_409_conflict(server: Server) -> None:
     assert_error(server.http.post("/api/v1/models/Fraud/rollback", json={}), 409, "CONFLICT")
 
 
-def test_put_alias_returns_200_and_delete_returns_204(server: Server) -> None:
+def test_put_alias_returns_200_and_delete_answers_the_model(server: Server) -> None:
     seeded(server)
 
     put = server.http.put("/api/v1/models/Fraud/aliases/champion", json={"version": "1"})
     delete = server.http.delete("/api/v1/models/Fraud/aliases/champion")
 
     assert (put.status_code, put.json()["aliases"]) == (200, ["champion"])
-    assert delete.status_code == 204
+    assert (delete.status_code, delete.json()["aliases"]) == (200, {})
     assert_error(
         server.http.delete("/api/v1/models/Fraud/aliases/champion"), 404, "RESOURCE_NOT_FOUND"
     )
@@ -227,20 +227,37 @@ def test_put_alias_reserved_name_returns_400(server: Server) -> None:
         assert_error(response, 400, "INVALID_ARGUMENT")
 
 
-def test_put_and_delete_tags_return_204(server: Server) -> None:
+def test_put_and_delete_tags_answer_the_object_as_it_now_is(server: Server) -> None:
     seeded(server)
 
     put = server.http.put("/api/v1/models/Fraud/tags/team", json={"value": "risk"})
-    assert put.status_code == 204
-    assert (
-        server.http.put(
-            "/api/v1/models/Fraud/versions/1/tags/owner", json={"value": "alice"}
-        ).status_code
-        == 204
+    assert (put.status_code, put.json()["tags"]) == (200, {"team": "risk"})
+    put = server.http.put("/api/v1/models/Fraud/versions/1/tags/owner", json={"value": "alice"})
+    assert (put.status_code, put.json()["version"], put.json()["tags"]) == (
+        200,
+        1,
+        {"owner": "alice"},
     )
-    assert server.http.delete("/api/v1/models/Fraud/tags/team").status_code == 204
-    assert server.http.delete("/api/v1/models/Fraud/versions/1/tags/owner").status_code == 204
+    gone = server.http.delete("/api/v1/models/Fraud/tags/team")
+    assert (gone.status_code, gone.json()["tags"]) == (200, {})
+    gone = server.http.delete("/api/v1/models/Fraud/versions/1/tags/owner")
+    assert (gone.status_code, gone.json()["tags"]) == (200, {})
     assert_error(server.http.delete("/api/v1/models/Fraud/tags/team"), 404, "RESOURCE_NOT_FOUND")
+
+
+def test_put_version_tag_by_alias_answers_the_version_it_resolved(server: Server) -> None:
+    seeded(server)
+    server.http.put("/api/v1/models/Fraud/aliases/champion", json={"version": 1})
+
+    put = server.http.put(
+        "/api/v1/models/Fraud/versions/@champion/tags/owner", json={"value": "alice"}
+    )
+
+    assert (put.status_code, put.json()["version"], put.json()["tags"]) == (
+        200,
+        1,
+        {"owner": "alice"},
+    )
 
 
 def test_runs_lifecycle_returns_201_200_then_409_when_ended(server: Server) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from modelyard.client.client import Client
@@ -48,3 +49,18 @@ def test_fsck_missing_blob_is_reported(client: Client, tmp_path: Path) -> None:
     result = cli("fsck")
     assert result.exit_code == 1
     assert "missing:" in result.stdout and "Fraud v1 model.bin" in result.stdout
+
+
+def test_fsck_truncated_audit_tail_names_the_problem(client: Client, tmp_path: Path) -> None:
+    add_version(client, "Fraud")
+    client.set_model_tag("Fraud", "owner", "alice")
+    for db in tmp_path.rglob("*.db"):  # the store the command reaches (embedded or server)
+        with sqlite3.connect(db) as conn:
+            conn.execute("DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)")
+
+    result = cli("fsck", "--json")
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["audit_ok"] is False
+    assert "head records event" in report["audit_problem"]

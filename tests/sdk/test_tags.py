@@ -6,13 +6,7 @@ import pytest
 
 import modelyard
 from modelyard.client.client import Client
-from tests.sdk.support import make_version
-
-SLASH_KEY_BUG = (
-    "a tag key with '/' is valid (domain/names.py TAG_KEY_RE) but the tag routes in "
-    "api/routes/models.py and versions.py declare {key}, which cannot match a decoded '/', "
-    "so HTTP gives 404 RESOURCE_NOT_FOUND; declare the last segment as {key:path}"
-)
+from tests.sdk.support import make_version, make_versions
 
 
 def test_set_model_tag_adds_it(client: Client) -> None:
@@ -148,3 +142,21 @@ def test_set_version_tag_key_with_slash_adds_it(client: Client) -> None:
     client.set_version_tag("Fraud", 1, "ci/build", "42")
 
     assert client.get_version("Fraud", 1).tags == {"ci/build": "42"}
+
+
+def test_set_version_tag_by_alias_returns_the_version_it_tagged(client: Client) -> None:
+    make_versions(client, "Fraud", 2)
+    client.set_alias("Fraud", "champion", 1)
+
+    tagged = client.set_version_tag("Fraud", "@champion", "owner", "alice")
+
+    assert (tagged.version, tagged.tags) == (1, {"owner": "alice"})
+    assert client.get_version("Fraud", 2).tags == {}
+
+
+def test_delete_model_tag_returns_the_model_without_it(client: Client) -> None:
+    client.create_model("Fraud", tags={"team": "risk", "tier": "1"})
+
+    model = client.delete_model_tag("Fraud", "team")
+
+    assert model.tags == {"tier": "1"}

@@ -20,7 +20,7 @@ from modelyard.api.mlflow import logged_models as mlflow_logged_models
 from modelyard.api.mlflow import registry as mlflow_registry
 from modelyard.api.mlflow import server as mlflow_server
 from modelyard.api.mlflow import tracking as mlflow_tracking
-from modelyard.api.routes import admin, audit, blobs, health, models, runs, versions
+from modelyard.api.routes import admin, audit, blobs, health, identity, models, runs, versions
 from modelyard.bootstrap import Runtime, build
 from modelyard.config import DEFAULT_MAX_BLOB_BYTES, Settings
 
@@ -30,6 +30,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     blobs.router,
     runs.router,
     audit.router,
+    identity.router,
     health.router,
     admin.router,
     mlflow_registry.router,

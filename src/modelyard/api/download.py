@@ -44,14 +44,14 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not m.group(1):
         suffix = _number(m.group(2))
         if suffix == 0 or size == 0:
-            raise RangeNotSatisfiable(f"an empty suffix range of the object's {size} bytes")
+            raise RangeNotSatisfiable(f"an empty suffix range of the object's {size} bytes", size)
         return max(size - suffix, 0), size - 1
     start = _number(m.group(1))
     end = _number(m.group(2)) if m.group(2) else None
     if end is not None and end < start:
         return None
     if start >= size:
-        raise RangeNotSatisfiable(f"the range starts past the object's {size} bytes")
+        raise RangeNotSatisfiable(f"the range starts past the object's {size} bytes", size)
     return start, size - 1 if end is None else min(end, size - 1)
 
 

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modelyard.errors import ModelyardError
+from modelyard.errors import ModelyardError, RangeNotSatisfiable
 from modelyard.wire import ErrorBody
 
 log = logging.getLogger("modelyard.api")
@@ -89,7 +89,10 @@ def _describe(exc: RequestValidationError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ModelyardError)
     async def _modelyard(_: Request, exc: ModelyardError) -> JSONResponse:
-        return error_response(exc.http_status, exc.code, exc.message)
+        response = error_response(exc.http_status, exc.code, exc.message)
+        if isinstance(exc, RangeNotSatisfiable) and exc.size is not None:
+            response.headers["Content-Range"] = f"bytes */{exc.size}"  # RFC 9110 §15.5.17
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

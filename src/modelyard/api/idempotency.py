@@ -24,8 +24,11 @@ from modelyard.service.ports import StoredResponse
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PREFIX = "/api/v1/"
-# content-addressed uploads are idempotent by nature, and stream bodies of any size
-EXEMPT = ("/api/v1/blobs/",)
+# content-addressed uploads are idempotent by nature, and stream bodies of any size; a new
+# token's answer holds its secret and a password body its password, and neither may be
+# stored (nor a hash of the body, which for a password is an unsalted hash of it)
+EXEMPT = ("/api/v1/blobs/", "/api/v1/tokens")
+SENSITIVE_SUFFIX = "/password"
 HEADER = b"idempotency-key"
 WAIT_POLLS, POLL_SECONDS = 40, 0.05  # how long a retry waits for the first answer: 2 s
 PURGE_EVERY = 3600.0  # seconds between sweeps of expired keys, per process
@@ -35,7 +38,7 @@ def _header(scope: Scope) -> str | None:
     if scope["type"] != "http" or scope.get("method") not in MUTATING:
         return None
     path: str = scope.get("path", "")
-    if not path.startswith(PREFIX) or path.startswith(EXEMPT):
+    if not path.startswith(PREFIX) or path.startswith(EXEMPT) or path.endswith(SENSITIVE_SUFFIX):
         return None
     for name, value in scope.get("headers", []):
         if name == HEADER:

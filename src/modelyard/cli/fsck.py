@@ -23,6 +23,7 @@ def fsck(ctx: typer.Context, as_json: JsonFlag = False) -> None:
                 "blobs": report.blobs,
                 "audit_events": report.audit_events,
                 "audit_ok": report.audit_ok,
+                "audit_problem": report.audit_problem,
                 "problems": report.problems,
             }
         )
@@ -35,7 +36,7 @@ def fsck(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         for p in report.problems:
             output.say(f"{p.kind}:", f"{p.model} v{p.version} {p.path} sha256:{p.digest}")
         if not report.audit_ok:
-            output.say("audit chain:", "BROKEN")
+            output.say("audit chain:", f"BROKEN: {report.audit_problem}".rstrip(": "))
     if not report.ok:
         raise typer.Exit(1)
 

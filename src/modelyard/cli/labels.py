@@ -47,8 +47,7 @@ def delete_alias(
 ) -> None:
     """Remove an alias from a model."""
     with connect(ctx) as client:
-        client.delete_alias(name, alias)
-        model = client.get_model(name)
+        model = client.delete_alias(name, alias)
     if as_json:
         output.emit_json(model)
         return
@@ -74,13 +73,9 @@ def set_tag(
     target: RegisteredModel | ModelVersion
     with connect(ctx) as client:
         if version is None:
-            client.set_model_tag(name, key, value)
-            target = client.get_model(name)
-        else:
-            # Resolve once, so 'latest' or an alias cannot move between the write and the read.
-            number = client.get_version(name, version).version
-            client.set_version_tag(name, number, key, value)
-            target = client.get_version(name, number)
+            target = client.set_model_tag(name, key, value)
+        else:  # the server resolves 'latest' or an alias once and answers that version
+            target = client.set_version_tag(name, version, key, value)
     if as_json:
         output.emit_json(target)
         return
@@ -99,12 +94,9 @@ def delete_tag(
     target: RegisteredModel | ModelVersion
     with connect(ctx) as client:
         if version is None:
-            client.delete_model_tag(name, key)
-            target = client.get_model(name)
+            target = client.delete_model_tag(name, key)
         else:
-            number = client.get_version(name, version).version
-            client.delete_version_tag(name, number, key)
-            target = client.get_version(name, number)
+            target = client.delete_version_tag(name, version, key)
     if as_json:
         output.emit_json(target)
         return

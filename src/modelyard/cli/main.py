@@ -17,7 +17,22 @@ import typer
 from typer import _click
 from typer.core import TyperGroup
 
-from modelyard.cli import db, fsck, labels, models, output, queries, runs, server, stages, versions
+from modelyard.cli import (
+    audit,
+    db,
+    fsck,
+    grants,
+    labels,
+    models,
+    output,
+    queries,
+    runs,
+    server,
+    stages,
+    tokens,
+    users,
+    versions,
+)
 from modelyard.cli.common import Options
 from modelyard.cli.import_mlflow import import_mlflow
 from modelyard.errors import ModelyardError
@@ -53,6 +68,10 @@ app.add_typer(versions.app, name="versions")
 app.add_typer(labels.aliases, name="alias", no_args_is_help=True)
 app.add_typer(labels.tags, name="tag", no_args_is_help=True)
 app.add_typer(runs.app, name="runs")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(grants.app, name="grants")
+app.add_typer(audit.app, name="audit")
 stages.register(app)
 server.register(app)
 db.register(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from modelyard.client.fetch import fetch_cached, fetch_to
 from modelyard.client.progress import transfer_progress
 from modelyard.client.transport import Transport
 from modelyard.config import Settings
+from modelyard.domain.audit import ChainReport, Head
 from modelyard.domain.digests import sha256_hex
 from modelyard.domain.entities import (
     AuditEvent,
@@ -24,7 +25,9 @@ from modelyard.domain.entities import (
 )
 from modelyard.domain.filters import name_equals
 from modelyard.domain.fsck import FsckReport
+from modelyard.domain.identity import Grant, User
 from modelyard.domain.refs import parse_model_uri
+from modelyard.domain.tokens import ApiToken
 from modelyard.errors import InvalidArgument, UnsafeArtifact
 
 
@@ -100,11 +103,13 @@ class Client:
         """Soft-delete a model and its versions (audited; blobs stay until GC)."""
         self._transport.delete_model(name)
 
-    def set_model_tag(self, name: str, key: str, value: str) -> None:
-        self._transport.set_model_tag(name, key, value)
+    def set_model_tag(self, name: str, key: str, value: str) -> RegisteredModel:
+        """Set a tag on a model; returns the model as it now is."""
+        return self._transport.set_model_tag(name, key, value)
 
-    def delete_model_tag(self, name: str, key: str) -> None:
-        self._transport.delete_model_tag(name, key)
+    def delete_model_tag(self, name: str, key: str) -> RegisteredModel:
+        """Remove a tag from a model; returns the model as it now is."""
+        return self._transport.delete_model_tag(name, key)
 
     # versions ----------------------------------------------------------------------
     def create_version(
@@ -157,11 +162,14 @@ class Client:
         """Soft-delete a version; its number is never reused."""
         self._transport.delete_version(name, str(version))
 
-    def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> None:
-        self._transport.set_version_tag(name, str(version), key, value)
+    def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> ModelVersion:
+        """Tag the version ``version`` names now (a number, ``latest``, a stage or
+        ``@alias``, resolved once by the server); returns it as it now is."""
+        return self._transport.set_version_tag(name, str(version), key, value)
 
-    def delete_version_tag(self, name: str, version: int | str, key: str) -> None:
-        self._transport.delete_version_tag(name, str(version), key)
+    def delete_version_tag(self, name: str, version: int | str, key: str) -> ModelVersion:
+        """Remove a tag from a version; returns it as it now is."""
+        return self._transport.delete_version_tag(name, str(version), key)
 
     # stages and aliases ------------------------------------------------------------
     def transition(
@@ -185,8 +193,9 @@ class Client:
     def set_alias(self, name: str, alias: str, version: int | str) -> ModelVersion:
         return self._transport.set_alias(name, alias, str(version))
 
-    def delete_alias(self, name: str, alias: str) -> None:
-        self._transport.delete_alias(name, alias)
+    def delete_alias(self, name: str, alias: str) -> RegisteredModel:
+        """Remove an alias; returns the model as it now is."""
+        return self._transport.delete_alias(name, alias)
 
     def audit(
         self,
@@ -216,6 +225,70 @@ class Client:
     def fsck(self) -> FsckReport:
         """Verify every referenced blob against its digest, and the audit chain."""
         return self._transport.fsck()
+
+    # the audit chain ---------------------------------------------------------------
+    def verify_audit(self, expect_head: str | None = None) -> ChainReport:
+        """Recompute the audit trail's hash chain; ``report.ok`` is False and
+        ``report.broken_at`` names the first event changed, deleted, inserted or reordered.
+        ``expect_head`` (``SEQ:HASH`` from :meth:`audit_head`, saved elsewhere) also
+        catches a tail cut off together with the head. Needs a global admin."""
+        return self._transport.verify_audit(expect_head)
+
+    def audit_head(self) -> Head:
+        """The chain's last event, ``str(head)`` is ``SEQ:HASH``: keep it outside the
+        registry and pass it to :meth:`verify_audit` later."""
+        return self._transport.audit_head()
+
+    def export_audit(
+        self, since: datetime | None = None, model: str | None = None
+    ) -> Iterator[AuditEvent]:
+        """Every event with its hashes, oldest first, streamed (never all in memory)."""
+        return self._transport.export_audit(since, model)
+
+    # users, tokens, grants ---------------------------------------------------------
+    def create_user(self, name: str, *, service: bool = False, role: str | None = None) -> User:
+        """Create a user, or a service account, with a global ``role`` if given (admins)."""
+        return self._transport.create_user(name, service, role)
+
+    def list_users(self) -> list[User]:
+        return self._transport.list_users()
+
+    def disable_user(self, name: str) -> None:
+        """Disable a user: its tokens and password stop working at once."""
+        self._transport.disable_user(name)
+
+    def set_password(self, name: str, password: str) -> None:
+        """Set a user's web UI password (one's own, or anyone's as an admin)."""
+        self._transport.set_password(name, password)
+
+    def create_token(
+        self, name: str, *, user: str | None = None, expires: str | None = "90d"
+    ) -> tuple[ApiToken, str]:
+        """A new API token and its secret; the secret is returned this once only.
+        ``expires`` is ``30m``, ``12h``, ``90d``, ``52w`` or ``"never"``."""
+        return self._transport.create_token(name, user, expires)
+
+    def list_tokens(self, user: str | None = None) -> list[ApiToken]:
+        """One's own tokens, or ``user``'s as an admin; never a secret or a hash."""
+        return self._transport.list_tokens(user)
+
+    def revoke_token(self, token_id: str) -> None:
+        self._transport.revoke_token(token_id)
+
+    def set_grant(
+        self, user: str, role: str, *, model: str | None = None, prefix: str | None = None
+    ) -> Grant:
+        """Give ``user`` a role globally, on one model, or on a name prefix (``fraud-*``)."""
+        return self._transport.set_grant(user, role, model, prefix)
+
+    def list_grants(self, user: str | None = None, model: str | None = None) -> list[Grant]:
+        """Grants; with ``model``, those that apply to it (on it, a prefix of it, global)."""
+        return self._transport.list_grants(user, model)
+
+    def revoke_grant(
+        self, user: str, *, model: str | None = None, prefix: str | None = None
+    ) -> None:
+        self._transport.revoke_grant(user, model, prefix)
 
     # files -------------------------------------------------------------------------
     def download(self, uri: str, dest: Path | None = None, *, progress: bool | None = None) -> Path:

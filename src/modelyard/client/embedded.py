@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 from modelyard.bootstrap import Runtime, build
 from modelyard.config import Settings
+from modelyard.domain.audit import ChainReport, Head
 from modelyard.domain.entities import (
     AuditEvent,
     Dataset,
@@ -20,9 +21,12 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.fsck import FsckReport
+from modelyard.domain.identity import Grant, User
 from modelyard.domain.lineage import RunSpec
 from modelyard.domain.streams import Readable, ReadStream
-from modelyard.service import audit, maintenance, models, runs, stages, versions
+from modelyard.domain.tokens import ApiToken
+from modelyard.service import audit, identity, maintenance, models, runs, stages, versions
+from modelyard.wire import applying_to
 
 
 class EmbeddedTransport:
@@ -57,11 +61,11 @@ class EmbeddedTransport:
     def delete_model(self, name: str) -> None:
         models.delete_model(self.ctx, name)
 
-    def set_model_tag(self, name: str, key: str, value: str) -> None:
-        models.set_model_tag(self.ctx, name, key, value)
+    def set_model_tag(self, name: str, key: str, value: str) -> RegisteredModel:
+        return models.set_model_tag(self.ctx, name, key, value)
 
-    def delete_model_tag(self, name: str, key: str) -> None:
-        models.delete_model_tag(self.ctx, name, key)
+    def delete_model_tag(self, name: str, key: str) -> RegisteredModel:
+        return models.delete_model_tag(self.ctx, name, key)
 
     def create_version(self, name: str, spec: NewVersion, idempotency_key: str) -> ModelVersion:
         return versions.create_version(self.ctx, name, spec, idempotency_key=idempotency_key)
@@ -84,11 +88,11 @@ class EmbeddedTransport:
     def delete_version(self, name: str, ref: str) -> None:
         versions.delete_version(self.ctx, name, ref)
 
-    def set_version_tag(self, name: str, ref: str, key: str, value: str) -> None:
-        versions.set_version_tag(self.ctx, name, ref, key, value)
+    def set_version_tag(self, name: str, ref: str, key: str, value: str) -> ModelVersion:
+        return versions.set_version_tag(self.ctx, name, ref, key, value)
 
-    def delete_version_tag(self, name: str, ref: str, key: str) -> None:
-        versions.delete_version_tag(self.ctx, name, ref, key)
+    def delete_version_tag(self, name: str, ref: str, key: str) -> ModelVersion:
+        return versions.delete_version_tag(self.ctx, name, ref, key)
 
     def transition(
         self, name: str, ref: str, stage: str, archive_existing: bool, comment: str
@@ -104,8 +108,8 @@ class EmbeddedTransport:
     def set_alias(self, name: str, alias: str, ref: str) -> ModelVersion:
         return stages.set_alias(self.ctx, name, alias, ref)
 
-    def delete_alias(self, name: str, alias: str) -> None:
-        stages.delete_alias(self.ctx, name, alias)
+    def delete_alias(self, name: str, alias: str) -> RegisteredModel:
+        return stages.delete_alias(self.ctx, name, alias)
 
     def audit(
         self, model: str | None, since: datetime | None, max_results: int, page_token: str | None
@@ -144,6 +148,50 @@ class EmbeddedTransport:
 
     def fsck(self) -> FsckReport:
         return maintenance.fsck(self.ctx)
+
+    # the audit chain ---------------------------------------------------------------
+    def verify_audit(self, expect_head: str | None) -> ChainReport:
+        return audit.check_chain(self.ctx, expect_head)
+
+    def audit_head(self) -> Head:
+        return audit.audit_head(self.ctx)
+
+    def export_audit(self, since: datetime | None, model: str | None) -> Iterator[AuditEvent]:
+        return audit.export_audit(self.ctx, since, model)
+
+    # users, tokens, grants ---------------------------------------------------------
+    def create_user(self, name: str, service: bool, role: str | None) -> User:
+        return identity.create_user(self.ctx, self.ctx.caller, name, service=service, role=role)
+
+    def list_users(self) -> list[User]:
+        return identity.list_users(self.ctx, self.ctx.caller)
+
+    def disable_user(self, name: str) -> None:
+        identity.disable_user(self.ctx, self.ctx.caller, name)
+
+    def set_password(self, name: str, password: str) -> None:
+        identity.set_password(self.ctx, self.ctx.caller, name, password)
+
+    def create_token(
+        self, name: str, user: str | None, expires: str | None
+    ) -> tuple[ApiToken, str]:
+        return identity.create_token(self.ctx, self.ctx.caller, name, user=user, expires=expires)
+
+    def list_tokens(self, user: str | None) -> list[ApiToken]:
+        return identity.list_tokens(self.ctx, self.ctx.caller, user)
+
+    def revoke_token(self, token_id: str) -> None:
+        identity.revoke_token(self.ctx, self.ctx.caller, token_id)
+
+    def set_grant(self, user: str, role: str, model: str | None, prefix: str | None) -> Grant:
+        caller = self.ctx.caller
+        return identity.set_grant(self.ctx, caller, user, role, model=model, prefix=prefix)
+
+    def list_grants(self, user: str | None, model: str | None) -> list[Grant]:
+        return applying_to(identity.list_grants(self.ctx, self.ctx.caller, user), model)
+
+    def revoke_grant(self, user: str, model: str | None, prefix: str | None) -> None:
+        identity.revoke_grant(self.ctx, self.ctx.caller, user, model=model, prefix=prefix)
 
     def close(self) -> None:
         self.registry.close()

@@ -32,6 +32,7 @@ from modelyard.client.exchange import (
     retryable,
     rewinder,
 )
+from modelyard.client.http_governance import GovernanceCalls
 from modelyard.config import Settings
 from modelyard.domain import names
 from modelyard.domain.entities import (
@@ -70,7 +71,7 @@ def _alias(alias: str) -> str:
     return quote(names.alias_name(alias), safe="")
 
 
-class HttpTransport:
+class HttpTransport(GovernanceCalls):
     local = False
 
     def __init__(
@@ -183,12 +184,14 @@ class HttpTransport:
     def delete_model(self, name: str) -> None:
         self._write("DELETE", self._m(name), None)
 
-    def set_model_tag(self, name: str, key: str, value: str) -> None:
+    def set_model_tag(self, name: str, key: str, value: str) -> RegisteredModel:
         body = request_body(lambda: wire.TagIn(value=value))
-        self._write("PUT", f"{self._m(name)}/tags/{_key(key)}", body)
+        url = f"{self._m(name)}/tags/{_key(key)}"
+        return self._call(wire.ModelOut, wire.model_to_domain, "PUT", url, body)
 
-    def delete_model_tag(self, name: str, key: str) -> None:
-        self._write("DELETE", f"{self._m(name)}/tags/{_key(key)}", None)
+    def delete_model_tag(self, name: str, key: str) -> RegisteredModel:
+        response = self._write("DELETE", f"{self._m(name)}/tags/{_key(key)}", None)
+        return decode(wire.ModelOut, response, wire.model_to_domain)
 
     # versions ------------------------------------------------------------------------
     def create_version(self, name: str, spec: NewVersion, idempotency_key: str) -> ModelVersion:
@@ -226,12 +229,14 @@ class HttpTransport:
     def delete_version(self, name: str, ref: str) -> None:
         self._write("DELETE", self._v(name, ref), None)
 
-    def set_version_tag(self, name: str, ref: str, key: str, value: str) -> None:
+    def set_version_tag(self, name: str, ref: str, key: str, value: str) -> ModelVersion:
         body = request_body(lambda: wire.TagIn(value=value))
-        self._write("PUT", f"{self._v(name, ref)}/tags/{_key(key)}", body)
+        url = f"{self._v(name, ref)}/tags/{_key(key)}"
+        return self._call(wire.VersionOut, wire.version_to_domain, "PUT", url, body)
 
-    def delete_version_tag(self, name: str, ref: str, key: str) -> None:
-        self._write("DELETE", f"{self._v(name, ref)}/tags/{_key(key)}", None)
+    def delete_version_tag(self, name: str, ref: str, key: str) -> ModelVersion:
+        response = self._write("DELETE", f"{self._v(name, ref)}/tags/{_key(key)}", None)
+        return decode(wire.VersionOut, response, wire.version_to_domain)
 
     # stages, aliases, audit ----------------------------------------------------------
     def transition(
@@ -261,8 +266,9 @@ class HttpTransport:
         url = f"{self._m(name)}/aliases/{_alias(alias)}"
         return self._call(wire.VersionOut, wire.version_to_domain, "PUT", url, body)
 
-    def delete_alias(self, name: str, alias: str) -> None:
-        self._write("DELETE", f"{self._m(name)}/aliases/{_alias(alias)}", None)
+    def delete_alias(self, name: str, alias: str) -> RegisteredModel:
+        response = self._write("DELETE", f"{self._m(name)}/aliases/{_alias(alias)}", None)
+        return decode(wire.ModelOut, response, wire.model_to_domain)
 
     def audit(
         self, model: str | None, since: datetime | None, max_results: int, page_token: str | None

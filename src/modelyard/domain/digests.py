@@ -31,7 +31,8 @@ def sha256_hex(value: object) -> str:
 def artifact_path(value: object) -> str:
     """Validate a path inside a model's artifact tree.
 
-    One grammar, checked before anything touches storage: relative POSIX, NFC, no empty,
+    One grammar, checked before anything touches storage: relative POSIX, unchanged by NFKC
+    normalisation (so no two spellings name one file), no empty,
     ``.`` or ``..`` components, no backslashes, drive letters, controls or URL delimiters.
     """
     if not isinstance(value, str) or not value:

@@ -1,11 +1,20 @@
-"""Reading and verifying the audit trail."""
+"""Reading, verifying and exporting the audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from modelyard.domain import names
-from modelyard.domain.audit import GENESIS, event_hash
+from modelyard.domain.audit import (
+    GENESIS,
+    ChainBroken,
+    ChainReport,
+    ChainWalk,
+    Head,
+    parse_head,
+)
 from modelyard.domain.entities import AuditEvent, Page
 from modelyard.domain.identity import ModelTarget
 from modelyard.errors import IntegrityError, InvalidArgument, NotFound
@@ -15,6 +24,7 @@ from modelyard.service.permissions import require
 from modelyard.service.ports import Repository
 
 BATCH = 1000
+ROUNDS = 3  # re-reads of the head while writers keep appending during a verification
 
 
 def _model_id(repo: Repository, name: str) -> str:
@@ -58,42 +68,111 @@ def audit_trail(
     )
 
 
-def _check(e: AuditEvent, prev: str, seq: int) -> None:
-    target = audit_target(e.model, e.model_id, e.version, e.hash_version)
-    expected = event_hash(prev, e.seq, e.at, e.actor, e.action, target, e.before, e.after)
-    if e.seq != seq or e.prev_hash != prev or e.hash != expected:
-        raise IntegrityError(f"audit chain broken at event {e.seq}")
+def _target(e: AuditEvent) -> dict[str, Any]:
+    return audit_target(e.model, e.model_id, e.version, e.hash_version)
+
+
+def _head(ctx: Context) -> Head:
+    with ctx.uow(write=False) as uow:
+        seq, digest = uow.repo.audit_head(lock=False)
+    return Head(seq, digest)
+
+
+def _walk_rest(ctx: Context, walk: ChainWalk, saved: Head | None) -> str | None:
+    """Feed every stored event after ``walk.seq`` into the walk, a page at a time; returns
+    the hash of the event at ``saved.seq`` if the walk passed it."""
+    found = None
+    while True:
+        with ctx.uow(write=False) as uow:
+            batch = uow.repo.list_audit(None, None, walk.seq, BATCH)
+        for e in batch:
+            walk.feed(e)
+            if saved is not None and e.seq == saved.seq:
+                found = e.hash
+        if len(batch) < BATCH:
+            return found
+
+
+def _walk(ctx: Context, walk: ChainWalk, saved: Head | None) -> tuple[Head, str | None]:
+    """Walk to the end and compare with the recorded head. A writer appends events and
+    moves the head in one transaction, so events beyond the head read before the walk may
+    be fresh appends: read the head again and go on, a bounded number of times."""
+    at_saved: str | None = None
+    recorded = Head(0, GENESIS)
+    for _ in range(ROUNDS):
+        recorded = _head(ctx)
+        found = _walk_rest(ctx, walk, saved)
+        at_saved = found or at_saved
+        if walk.seq <= recorded.seq or _head(ctx).seq < walk.seq:
+            break
+    walk.end(recorded)
+    return recorded, at_saved
+
+
+def check_chain(ctx: Context, expect_head: str | None = None) -> ChainReport:
+    """Recompute every event's hash and link, oldest first, and report the first event that
+    was changed, deleted, inserted or reordered. With ``expect_head`` (``SEQ:HASH`` saved
+    elsewhere earlier) a tail cut off together with the head is found too."""
+    saved = parse_head(expect_head) if expect_head is not None else None
+    with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "audit.check_chain")
+    walk = ChainWalk(_target)
+    try:
+        recorded, at_saved = _walk(ctx, walk, saved)
+        if saved is not None:
+            walk.expect(saved, at_saved if saved.seq > 0 else GENESIS)
+    except ChainBroken as broken:
+        return ChainReport(walk.seq, _head(ctx), broken.seq, broken.reason, saved)
+    return ChainReport(walk.seq, recorded, expected_head=saved)
 
 
 def verify_chain(ctx: Context) -> int:
-    """Recompute every event's hash up to the head; raise IntegrityError at the first broken
-    link, or when the chain ends before the head (a truncated tail) or runs past it."""
+    """The number of events, once the whole chain verifies; IntegrityError naming the first
+    bad event otherwise."""
+    report = check_chain(ctx)
+    if report.problem is not None:
+        raise IntegrityError(f"audit chain broken at event {report.broken_at}: {report.problem}")
+    return report.events
+
+
+def audit_head(ctx: Context) -> Head:
+    """The chain's current head, ``SEQ:HASH``: save it elsewhere (a ticket, another
+    system's log) and pass it to ``check_chain`` later to detect a rewritten or cut tail."""
     with ctx.uow(write=False) as uow:
-        require(uow.repo, ctx.caller, "audit.verify_chain")
-        head_seq, head_hash = uow.repo.audit_head(lock=False)
-    prev, seq, offset = GENESIS, 0, 0
-    while seq < head_seq:
+        require(uow.repo, ctx.caller, "audit.audit_head")
+        seq, digest = uow.repo.audit_head(lock=False)
+    return Head(seq, digest)
+
+
+def export_audit(
+    ctx: Context, since: datetime | None = None, model: str | None = None, *, page: int = BATCH
+) -> Iterator[AuditEvent]:
+    """Every event with its hashes, oldest first, for a SIEM; optionally one model's and
+    after a time. Read a page per transaction and yielded one by one, so an export of any
+    size never sits in memory; it stops at the head as it was when the export began."""
+    if since is not None and since.tzinfo is None:
+        raise InvalidArgument("since must carry a timezone, e.g. 2026-01-01T00:00:00Z")
+    with ctx.uow(write=False) as uow:
+        on = None
+        if model is not None:
+            name = names.model_name(model)
+            on = ModelTarget(_model_id(uow.repo, name), name)
+        require(uow.repo, ctx.caller, "audit.export_audit", on)
+        last, _ = uow.repo.audit_head(lock=False)
+    return _pages(ctx, on.id if on is not None else None, since, last, max(1, page))
+
+
+def _pages(
+    ctx: Context, model_id: str | None, since: datetime | None, last: int, page: int
+) -> Iterator[AuditEvent]:
+    offset = 0
+    while True:
         with ctx.uow(write=False) as uow:
-            batch = uow.repo.list_audit(None, None, offset, BATCH)
+            batch = uow.repo.list_audit(model_id, since, offset, page)
         for e in batch:
-            if seq == head_seq:
-                break  # appended after the head was read
-            _check(e, prev, seq + 1)
-            prev, seq = e.hash, e.seq
-        if len(batch) < BATCH:
-            break
+            if e.seq > last:
+                return
+            yield e
+        if len(batch) < page:
+            return
         offset += len(batch)
-    if seq != head_seq or prev != head_hash:
-        raise IntegrityError(
-            f"audit chain ends at event {seq} but its head records event {head_seq}"
-            " (events were removed or the head was altered)"
-        )
-    if head_seq == 0:
-        _require_empty(ctx)
-    return seq
-
-
-def _require_empty(ctx: Context) -> None:
-    with ctx.uow(write=False) as uow:
-        if uow.repo.list_audit(None, None, 0, 1):
-            raise IntegrityError("audit events exist but the audit head records none")

@@ -201,7 +201,8 @@ def delete_model(ctx: Context, name: str) -> None:
         uow.commit()
 
 
-def set_model_tag(ctx: Context, name: str, key: str, value: str) -> None:
+def set_model_tag(ctx: Context, name: str, key: str, value: str) -> RegisteredModel:
+    """Set a tag on a model; returns the model as it now is."""
     name, key, value = names.model_name(name), names.tag_key(key), names.tag_value(value)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
@@ -211,10 +212,13 @@ def set_model_tag(ctx: Context, name: str, key: str, value: str) -> None:
         uow.repo.set_model_tag(model.id, key, value)
         before = {key: model.tags[key]} if key in model.tags else None
         append_audit(ctx, uow.repo, "model.tag.set", model=model, before=before, after={key: value})
+        updated = uow.repo.get_model(model.name)
         uow.commit()
+    return updated
 
 
-def delete_model_tag(ctx: Context, name: str, key: str) -> None:
+def delete_model_tag(ctx: Context, name: str, key: str) -> RegisteredModel:
+    """Remove a tag from a model; returns the model as it now is."""
     name, key = names.model_name(name), names.tag_key(key)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
@@ -223,4 +227,6 @@ def delete_model_tag(ctx: Context, name: str, key: str) -> None:
             raise NotFound(f"model {model.name!r} has no tag {key!r}")
         uow.repo.delete_model_tag(model.id, key)
         append_audit(ctx, uow.repo, "model.tag.delete", model=model, before={key: model.tags[key]})
+        updated = uow.repo.get_model(model.name)
         uow.commit()
+    return updated

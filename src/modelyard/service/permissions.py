@@ -125,6 +125,9 @@ USE_CASES: dict[str, Rule] = {
     # audit and maintenance
     "audit.audit_trail": fixed(P.AUDIT_READ),
     "audit.verify_chain": fixed(P.AUDIT_VERIFY),
+    "audit.check_chain": fixed(P.AUDIT_VERIFY),
+    "audit.audit_head": fixed(P.AUDIT_READ),  # no model: a global viewer's grant
+    "audit.export_audit": fixed(P.AUDIT_READ),  # of one model, or (no model) global
     "maintenance.fsck": fixed(P.STORE_MAINTAIN),
     "maintenance.blob_readable": RUNS_R,
     # identity

@@ -151,7 +151,8 @@ def set_alias(ctx: Context, name: str, alias: str, ref: object) -> ModelVersion:
     return pointed
 
 
-def delete_alias(ctx: Context, name: str, alias: str) -> None:
+def delete_alias(ctx: Context, name: str, alias: str) -> RegisteredModel:
+    """Remove an alias; returns the model as it now is."""
     name, alias = names.model_name(name), names.alias_name(alias)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
@@ -167,4 +168,6 @@ def delete_alias(ctx: Context, name: str, alias: str) -> None:
             version=model.aliases[alias],
             before={"alias": alias, "version": model.aliases[alias]},
         )
+        updated = uow.repo.get_model(model.name)
         uow.commit()
+    return updated

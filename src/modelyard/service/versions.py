@@ -322,7 +322,8 @@ def delete_version(ctx: Context, name: str, ref: object) -> None:
         uow.commit()
 
 
-def set_version_tag(ctx: Context, name: str, ref: object, key: str, value: str) -> None:
+def set_version_tag(ctx: Context, name: str, ref: object, key: str, value: str) -> ModelVersion:
+    """Set a tag on the version ``ref`` resolves to now; returns that version as it now is."""
     name, vref = names.model_name(name), parse_ref(ref)
     key, value = names.tag_key(key), names.tag_value(value)
     with ctx.uow(write=True) as uow:
@@ -342,10 +343,13 @@ def set_version_tag(ctx: Context, name: str, ref: object, key: str, value: str) 
             before=before,
             after={key: value},
         )
+        updated = uow.repo.get_version(model.id, v.version)
         uow.commit()
+    return updated
 
 
-def delete_version_tag(ctx: Context, name: str, ref: object, key: str) -> None:
+def delete_version_tag(ctx: Context, name: str, ref: object, key: str) -> ModelVersion:
+    """Remove a tag from the version ``ref`` resolves to; returns that version as it now is."""
     name, vref, key = names.model_name(name), parse_ref(ref), names.tag_key(key)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
@@ -362,4 +366,6 @@ def delete_version_tag(ctx: Context, name: str, ref: object, key: str) -> None:
             version=v.version,
             before={key: v.tags[key]},
         )
+        updated = uow.repo.get_version(model.id, v.version)
         uow.commit()
+    return updated

@@ -36,8 +36,9 @@ class FsckOut(BaseModel):
     audit_events: int
     audit_ok: bool
     problems: list[ProblemOut]
+    audit_problem: str = ""  # why the audit chain does not verify
 
 
 def fsck_to_domain(w: FsckOut) -> FsckReport:
     problems = [Problem(**p.model_dump()) for p in w.problems]
-    return FsckReport(w.versions, w.blobs, w.audit_events, w.audit_ok, problems)
+    return FsckReport(w.versions, w.blobs, w.audit_events, w.audit_ok, problems, w.audit_problem)

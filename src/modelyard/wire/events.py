@@ -51,6 +51,8 @@ class AuditEventOut(BaseModel):
     after: dict[str, Any] | None
     prev_hash: str
     hash: str
+    model_id: str | None = None  # the model's identity: its trail survives renames
+    hash_version: int = 1  # 2: the hash covers model_id as well
 
 
 class AuditList(BaseModel):
@@ -88,10 +90,23 @@ def event_out(e: AuditEvent) -> AuditEventOut:
         after=e.after,
         prev_hash=e.prev_hash,
         hash=e.hash,
+        model_id=e.model_id,
+        hash_version=e.hash_version,
     )
 
 
 def event_to_domain(w: AuditEventOut) -> AuditEvent:
     return AuditEvent(
-        w.seq, w.at, w.actor, w.action, w.model, w.version, w.before, w.after, w.prev_hash, w.hash
+        w.seq,
+        w.at,
+        w.actor,
+        w.action,
+        w.model,
+        w.version,
+        w.before,
+        w.after,
+        w.prev_hash,
+        w.hash,
+        w.model_id,
+        w.hash_version,
     )

@@ -8,7 +8,6 @@ user paths, so nothing can be read or written outside the root.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from modelyard.domain.digests import sha256_hex
+from modelyard.domain.streams import copy_hashing
 from modelyard.errors import (
     InsufficientStorage,
     IntegrityError,
@@ -26,16 +26,6 @@ from modelyard.errors import (
 from modelyard.service.ports import BlobInfo, Readable
 
 CHUNK = 1024 * 1024
-
-
-def copy_hashing(src: Readable, dst: BinaryIO) -> BlobInfo:
-    """Copy a stream in chunks, returning its SHA-256 and size."""
-    h, size = hashlib.sha256(), 0
-    while chunk := src.read(CHUNK):
-        h.update(chunk)
-        dst.write(chunk)
-        size += len(chunk)
-    return BlobInfo(h.hexdigest(), size)
 
 
 def check_offset(offset: int, size: int) -> bool:

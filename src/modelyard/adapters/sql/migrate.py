@@ -26,6 +26,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy import exc as sa_exc
 
+from modelyard.adapters.sql.uow import reason
 from modelyard.errors import SchemaOutdated, SchemaTooNew, Unavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -81,13 +82,12 @@ def _connection(engine: Engine) -> Iterator[Connection]:
     try:
         conn = engine.connect()
     except sa_exc.OperationalError as exc:
-        raise Unavailable(f"database unreachable: {type(exc.orig).__name__}") from None
+        raise Unavailable(f"database unreachable: {reason(exc)}") from None
     try:
         with conn:
             yield conn
     except sa_exc.OperationalError as exc:
-        reason = str(exc.orig).splitlines()[0] if str(exc.orig) else ""
-        raise Unavailable(f"database error: {type(exc.orig).__name__}: {reason}") from None
+        raise Unavailable(f"database error: {reason(exc)}") from None
 
 
 def schema_status(engine: Engine) -> SchemaStatus:

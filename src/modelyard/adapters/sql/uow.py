@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from types import TracebackType
 from typing import Any, Self
 
@@ -18,8 +20,30 @@ _CONFLICT = "the change conflicts with one committed concurrently; retry it"
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
 
 
+def reason(exc: sa_exc.DBAPIError) -> str:
+    """The driver's error class and the first line of its message: enough to act on, and
+    free of SQL parameters (engines hide them; messages of connection errors hold none)."""
+    first = str(exc.orig).splitlines()[0] if str(exc.orig) else ""
+    return f"{type(exc.orig).__name__}: {first}" if first else type(exc.orig).__name__
+
+
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
+
+
+def _enable_wal(cur: Any, busy_timeout_ms: int) -> None:
+    """Switch to WAL. A connection that opens while another process creates the database
+    or rebuilds its WAL index can be told "locked" at once, without the busy handler being
+    asked; replicas starting together do exactly that, so retry as long as a writer waits."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _sqlite_setup(engine: Engine, busy_timeout_ms: int, synchronous: str) -> None:
@@ -28,7 +52,7 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int, synchronous: str) -> Non
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cur, busy_timeout_ms)
         cur.execute(f"PRAGMA synchronous = {synchronous}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA case_sensitive_like = ON")
@@ -80,7 +104,7 @@ class SqlUnitOfWork:
         try:
             conn = self.engine.connect()
         except sa_exc.OperationalError as exc:
-            raise Unavailable(f"database unreachable: {type(exc.orig).__name__}") from None
+            raise Unavailable(f"database unreachable: {reason(exc)}") from None
         conn.info["write"] = self.write
         try:
             conn.begin()  # BEGIN IMMEDIATE on SQLite: waits for the write lock

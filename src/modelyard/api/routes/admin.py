@@ -26,4 +26,5 @@ def fsck(ctx: Ctx) -> wire.FsckOut:
         audit_events=report.audit_events,
         audit_ok=report.audit_ok,
         problems=problems,
+        audit_problem=report.audit_problem,
     )

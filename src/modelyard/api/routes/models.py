@@ -59,18 +59,16 @@ def delete_model(name: str, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/{name}/tags/{key:path}", status_code=204)
-def set_model_tag(name: str, key: str, body: wire.TagIn, ctx: Ctx) -> Response:
-    """Set a tag on the model."""
-    models.set_model_tag(ctx, name, key, body.value)
-    return Response(status_code=204)
+@router.put("/{name}/tags/{key:path}", response_model=wire.ModelOut)
+def set_model_tag(name: str, key: str, body: wire.TagIn, ctx: Ctx) -> wire.ModelOut:
+    """Set a tag on the model; answers the model as it now is."""
+    return wire.model_out(models.set_model_tag(ctx, name, key, body.value))
 
 
-@router.delete("/{name}/tags/{key:path}", status_code=204)
-def delete_model_tag(name: str, key: str, ctx: Ctx) -> Response:
-    """Remove a tag from the model."""
-    models.delete_model_tag(ctx, name, key)
-    return Response(status_code=204)
+@router.delete("/{name}/tags/{key:path}", response_model=wire.ModelOut)
+def delete_model_tag(name: str, key: str, ctx: Ctx) -> wire.ModelOut:
+    """Remove a tag from the model; answers the model as it now is."""
+    return wire.model_out(models.delete_model_tag(ctx, name, key))
 
 
 @router.put("/{name}/aliases/{alias}", response_model=wire.VersionOut)
@@ -79,11 +77,10 @@ def set_alias(name: str, alias: str, body: wire.AliasIn, ctx: Ctx) -> wire.Versi
     return wire.version_out(stages.set_alias(ctx, name, alias, str(body.version)))
 
 
-@router.delete("/{name}/aliases/{alias}", status_code=204)
-def delete_alias(name: str, alias: str, ctx: Ctx) -> Response:
-    """Remove an alias."""
-    stages.delete_alias(ctx, name, alias)
-    return Response(status_code=204)
+@router.delete("/{name}/aliases/{alias}", response_model=wire.ModelOut)
+def delete_alias(name: str, alias: str, ctx: Ctx) -> wire.ModelOut:
+    """Remove an alias; answers the model as it now is."""
+    return wire.model_out(stages.delete_alias(ctx, name, alias))
 
 
 @router.post("/{name}/rollback", response_model=wire.VersionOut)

@@ -87,18 +87,18 @@ def delete_version(name: str, version: str, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/models/{name}/versions/{version}/tags/{key:path}", status_code=204)
-def set_version_tag(name: str, version: str, key: str, body: wire.TagIn, ctx: Ctx) -> Response:
-    """Set a tag on a version."""
-    versions.set_version_tag(ctx, name, version, key, body.value)
-    return Response(status_code=204)
+@router.put("/models/{name}/versions/{version}/tags/{key:path}", response_model=wire.VersionOut)
+def set_version_tag(
+    name: str, version: str, key: str, body: wire.TagIn, ctx: Ctx
+) -> wire.VersionOut:
+    """Set a tag on a version; answers the version as it now is."""
+    return wire.version_out(versions.set_version_tag(ctx, name, version, key, body.value))
 
 
-@router.delete("/models/{name}/versions/{version}/tags/{key:path}", status_code=204)
-def delete_version_tag(name: str, version: str, key: str, ctx: Ctx) -> Response:
-    """Remove a tag from a version."""
-    versions.delete_version_tag(ctx, name, version, key)
-    return Response(status_code=204)
+@router.delete("/models/{name}/versions/{version}/tags/{key:path}", response_model=wire.VersionOut)
+def delete_version_tag(name: str, version: str, key: str, ctx: Ctx) -> wire.VersionOut:
+    """Remove a tag from a version; answers the version as it now is."""
+    return wire.version_out(versions.delete_version_tag(ctx, name, version, key))
 
 
 @router.post("/models/{name}/versions/{version}/transition", response_model=wire.VersionOut)
