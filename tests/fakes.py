@@ -31,6 +31,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Clause, Filter, match_value
+from modelyard.domain.identity import ReadScope
 from modelyard.domain.ordering import MODEL_ORDER, STAGE_RANK, VERSION_ORDER, Order, total
 from modelyard.domain.stages import Stage
 from modelyard.errors import (
@@ -139,9 +140,16 @@ class FakeRepository:
         return self._model_view(row)
 
     def list_models(
-        self, flt: Filter, offset: int, limit: int, order: Order = MODEL_ORDER
+        self,
+        flt: Filter,
+        offset: int,
+        limit: int,
+        order: Order = MODEL_ORDER,
+        scope: ReadScope | None = None,
     ) -> list[RegisteredModel]:
         rows = [r for r in self.state.models.values() if r.deleted_at is None]
+        if scope is not None:
+            rows = [r for r in rows if scope.admits(r.id, r.model.name)]
         found = [self._model_view(r) for r in rows]
         found = [m for m in found if all(_model_matches(c, m) for c in flt.clauses)]
         _sort(found, total(order, MODEL_ORDER), _model_sort_value)
@@ -225,13 +233,21 @@ class FakeRepository:
         return [v for v in reversed(live) if v.stage is stage]  # newest first, as in SQL
 
     def list_versions(
-        self, flt: Filter, offset: int, limit: int, order: Order = VERSION_ORDER
+        self,
+        flt: Filter,
+        offset: int,
+        limit: int,
+        order: Order = VERSION_ORDER,
+        scope: ReadScope | None = None,
     ) -> list[ModelVersion]:
         found = [
             self._version_view(v)
             for key, v in self.state.versions.items()
             if key not in self.state.deleted_versions
             and self.state.models[v.model_id].deleted_at is None
+            and (
+                scope is None or scope.admits(v.model_id, self.state.models[v.model_id].model.name)
+            )
         ]
         found = [v for v in found if all(_version_matches(c, v) for c in flt.clauses)]
         _sort(found, total(order, VERSION_ORDER), _version_sort_value)

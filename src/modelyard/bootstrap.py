@@ -14,7 +14,9 @@ from modelyard.adapters.blobs.local import LocalBlobStore
 from modelyard.adapters.sql.migrate import SchemaStatus, require_current, schema_status, upgrade
 from modelyard.adapters.sql.uow import SqlUnitOfWorkFactory, make_engine
 from modelyard.config import Settings
+from modelyard.domain.identity import Principal, Role, ScopeKind
 from modelyard.errors import InvalidArgument
+from modelyard.service import identity
 from modelyard.service.context import Context
 from modelyard.service.ports import BlobStore
 
@@ -102,3 +104,36 @@ def build(settings: Settings, *, migrate: bool | None = None) -> Runtime:
         raise
     ctx = Context(SqlUnitOfWorkFactory(engine), blobs, utc_now, new_id, current_user(settings))
     return Runtime(engine, blobs, ctx)
+
+
+NO_ADMIN = (
+    "authentication is on but no enabled admin exists: set MODELYARD_ADMIN_TOKEN to a secret "
+    "of at least 32 characters (e.g. `openssl rand -hex 32`) to create user 'admin', then "
+    "sign in with it and create personal tokens (or bind 127.0.0.1, or pass --insecure, to "
+    "serve without authentication)"
+)
+
+
+def _has_admin(ctx: Context) -> bool:
+    starter = Principal.local("bootstrap")
+    enabled = {u.id for u in identity.list_users(ctx, starter) if not u.disabled}
+    return any(
+        g.role is Role.ADMIN and g.scope.kind is ScopeKind.GLOBAL and g.user_id in enabled
+        for g in identity.list_grants(ctx, starter)
+    )
+
+
+def ensure_admin(settings: Settings) -> bool:
+    """Before serving with auth on: create user ``admin`` from MODELYARD_ADMIN_TOKEN while no
+    enabled admin exists; refuse (one line, saying how) when there is neither. True when it
+    created the admin."""
+    runtime = build(settings)
+    try:
+        token = settings.admin_token.get_secret_value() if settings.admin_token else None
+        if token:
+            return identity.ensure_admin(runtime.context, token)
+        if not _has_admin(runtime.context):
+            raise InvalidArgument(NO_ADMIN)
+        return False
+    finally:
+        runtime.close()

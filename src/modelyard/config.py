@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import PositiveInt
+from pydantic import PositiveInt, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path("modelyard")
@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     # SQLite: FULL survives power loss; NORMAL commits faster but may lose the last commits
     sqlite_synchronous: str = "FULL"
     migrate: bool = True  # bring the schema to head on open; off: refuse one that is not
+    # server: authentication (``--auth``; on whenever it binds beyond loopback)
+    auth: bool = False
+    admin_token: SecretStr | None = None  # MODELYARD_ADMIN_TOKEN: bootstraps user ``admin``
+    trusted_proxy_header: str | None = None  # e.g. X-Forwarded-User, set by an SSO proxy
+    trusted_proxies: str = ""  # CIDR[,CIDR]: the only peers whose proxy header is honoured
+    # client: the API token sent as ``Authorization: Bearer`` (never in a URL, never logged)
+    token: SecretStr | None = None
 
     def db_url(self) -> str:
         return self.db or f"sqlite:///{(self.home / 'registry.db').resolve()}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.middleware import Middleware
 
 from modelyard.api import errors
+from modelyard.api.access import enforce
+from modelyard.api.auth import AuthConfig, Authenticate, parse_networks
 from modelyard.api.edge import EdgeGuard
 from modelyard.api.idempotency import Idempotency
 from modelyard.api.limits import BodyLimit
@@ -51,15 +53,23 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
+def auth_config(settings: Settings | None) -> AuthConfig:
+    if settings is None or not settings.auth:
+        return AuthConfig()
+    return AuthConfig(True, settings.trusted_proxy_header, parse_networks(settings.trusted_proxies))
+
+
 def middleware(
-    metrics: Metrics, allowed_hosts: list[str] | None, max_blob_bytes: int
+    metrics: Metrics, allowed_hosts: list[str] | None, max_blob_bytes: int, auth: AuthConfig
 ) -> list[Middleware]:
     """Outermost first. Observe wraps everything, so every refusal gets a request id and is
-    counted; the edge guard refuses before any body is read; limits cap what is read; a
-    replayed Idempotency-Key answers from what the first request stored."""
+    counted; the edge guard refuses before any body is read; authentication before any
+    body is read too (and before a replayed Idempotency-Key is answered); limits cap what
+    is read; a replayed Idempotency-Key answers from what the first request stored."""
     return [
         Middleware(Observe, metrics=metrics),
         Middleware(EdgeGuard, allowed_hosts=allowed_hosts),
+        Middleware(Authenticate, config=auth),
         Middleware(BodyLimit, blob_limit=max_blob_bytes),
         Middleware(Idempotency),  # inside BodyLimit: the bodies it buffers are capped
     ]
@@ -70,10 +80,13 @@ def create_app(
     *,
     registry: Runtime | None = None,
     allowed_hosts: list[str] | None = None,
+    auth: AuthConfig | None = None,
 ) -> FastAPI:
-    """Build the server. Pass ``registry`` to share an open store (tests, embedding)."""
+    """Build the server. Pass ``registry`` to share an open store (tests, embedding), and
+    ``auth`` to authenticate otherwise than the settings say."""
     if settings is None and registry is None:
         settings = Settings()
+    auth = auth if auth is not None else auth_config(settings)
     max_blob = settings.max_blob_bytes if settings else DEFAULT_MAX_BLOB_BYTES
 
     @asynccontextmanager
@@ -90,10 +103,11 @@ def create_app(
         version="1",
         description="A self-hosted ML model registry: immutable, verified, audited versions.",
         lifespan=lifespan,
-        middleware=middleware(metrics, allowed_hosts, max_blob),
+        middleware=middleware(metrics, allowed_hosts, max_blob, auth),
     )
-    app.state.registry, app.state.metrics = registry, metrics
+    app.state.registry, app.state.metrics, app.state.auth = registry, metrics, auth
     errors.install(app)
     for router in ROUTERS:
-        app.include_router(router)
+        # default deny: a route without an entry in api.access.ROUTE_ACCESS is refused
+        app.include_router(router, dependencies=[Depends(enforce)])
     return app

@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from modelyard.bootstrap import Runtime
-from modelyard.errors import InvalidArgument
+from modelyard.domain.identity import Principal
+from modelyard.domain.tokens import REJECTED
+from modelyard.errors import InvalidArgument, Unauthenticated
 from modelyard.service.context import Context
 
 USER_HEADER = "x-modelyard-user"
@@ -21,13 +23,26 @@ def registry(request: Request) -> Runtime:
 
 
 def context(request: Request) -> Context:
-    """The service context for this request; the actor is the (unauthenticated) user header."""
+    """The service context for this request. With auth on, the caller is the principal
+    api.auth authenticated (the user header is ignored); with auth off, the actor is the
+    unauthenticated user header, with full rights, as before authentication existed."""
+    # set by api.idempotency when the request carries an Idempotency-Key
+    key = getattr(request.state, "request_key", None)
+    base = registry(request).context.with_request_key(key)
+    if _auth_on(request):
+        principal: Principal | None = request.scope.get("state", {}).get("principal")
+        if principal is None:  # a public route: it calls no use case
+            raise Unauthenticated(REJECTED)
+        return base.as_principal(principal)
     user = request.headers.get(USER_HEADER, "anonymous")
     if not _USER.fullmatch(user):
         raise InvalidArgument("invalid user header: use 1-256 characters A-Z a-z 0-9 _ . @ + : -")
-    # set by api.idempotency when the request carries an Idempotency-Key
-    key = getattr(request.state, "request_key", None)
-    return registry(request).context.as_actor(user).with_request_key(key)
+    return base.as_actor(user)
+
+
+def _auth_on(request: Request) -> bool:
+    auth = getattr(request.app.state, "auth", None)
+    return bool(getattr(auth, "enabled", False))
 
 
 Ctx = Annotated[Context, Depends(context)]

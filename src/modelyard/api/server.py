@@ -28,12 +28,31 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+INSECURE_WARNING = (
+    "WARNING: serving {host} WITHOUT AUTHENTICATION (--insecure): anyone who can reach this "
+    "address can read, change and delete every model. Use --auth, or bind 127.0.0.1."
+)
+
+
+def auth_required(host: str, auth: bool, insecure: bool) -> bool:
+    """Authentication is on when asked for, and whenever the server binds beyond loopback,
+    unless ``--insecure`` says otherwise (with a loud warning on stderr)."""
+    if auth:
+        return True
+    if is_loopback(host):
+        return False
+    if insecure:
+        print(INSECURE_WARNING.format(host=host), file=sys.stderr, flush=True)
+        return False
+    return True
+
+
 def check_bind(host: str, insecure: bool) -> None:
-    """Binding beyond loopback without authentication needs an explicit ``--insecure``."""
+    """Kept for callers that serve without authentication: beyond loopback that needs an
+    explicit ``--insecure``."""
     if not is_loopback(host) and not insecure:
         raise InvalidArgument(
-            f"refusing to bind {host}: modelyard has no authentication configured; "
-            "bind 127.0.0.1 behind an authenticating proxy, or pass --insecure"
+            f"refusing to bind {host} without authentication; pass --auth, or --insecure"
         )
 
 
@@ -66,8 +85,10 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def serve(host: str, port: int, workers: int, insecure: bool, log_level: str = "info") -> None:
-    """Serve until interrupted. Store settings must already be in the MODELYARD_* environment."""
-    check_bind(host, insecure)
+    """Serve until interrupted. Store settings (and MODELYARD_AUTH) must already be in the
+    MODELYARD_* environment; beyond loopback, auth must be on or ``insecure`` given."""
+    if os.environ.get("MODELYARD_AUTH") not in ("1", "true"):
+        check_bind(host, insecure)
     os.environ["MODELYARD_BIND_HOST"] = host
     os.environ["MODELYARD_BIND_PORT"] = str(port)
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr, format="%(message)s")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from modelyard.config import Settings
 
 Host = Annotated[str, typer.Option(help="Address to bind; loopback unless --insecure.")]
 Port = Annotated[int, typer.Option(help="TCP port.", min=0, max=65535)]
@@ -32,7 +35,32 @@ Home = Annotated[
 ]
 Workers = Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)]
 Insecure = Annotated[
-    bool, typer.Option(help="Allow binding a non-loopback address without authentication.")
+    bool,
+    typer.Option(help="Serve a non-loopback address WITHOUT authentication (a loud warning)."),
+]
+Auth = Annotated[
+    bool,
+    typer.Option(
+        "--auth",
+        help="Require an API token (or a trusted proxy's user header) on every request; "
+        "always on beyond loopback unless --insecure. The first start needs "
+        "MODELYARD_ADMIN_TOKEN (32+ characters) to create user 'admin'.",
+    ),
+]
+ProxyHeader = Annotated[
+    str | None,
+    typer.Option(
+        envvar="MODELYARD_TRUSTED_PROXY_HEADER",
+        help="With --auth: the header an authenticating proxy sets to the user's name "
+        "(e.g. X-Forwarded-User); honoured only from --trusted-proxies.",
+    ),
+]
+Proxies = Annotated[
+    str | None,
+    typer.Option(
+        envvar="MODELYARD_TRUSTED_PROXIES",
+        help="With --trusted-proxy-header: CIDR[,CIDR] of the proxies allowed to set it.",
+    ),
 ]
 Migrate = Annotated[
     bool,
@@ -63,20 +91,49 @@ def server(
     home: Home = None,
     workers: Workers = 1,
     insecure: Insecure = False,
+    auth: Auth = False,
+    trusted_proxy_header: ProxyHeader = None,
+    trusted_proxies: Proxies = None,
     migrate: Migrate = True,
     log_level: LogLevel = "info",
 ) -> None:
     """Serve the registry's REST API (/api/v1, OpenAPI at /docs) until interrupted."""
-    from modelyard.api.server import check_bind, serve
+    from modelyard.api.server import auth_required, serve
     from modelyard.bootstrap import prepare_store
     from modelyard.config import Settings
 
-    check_bind(host, insecure)
     export_store(db, artifacts, home)
     os.environ["MODELYARD_MIGRATE"] = "1" if migrate else "0"
+    # a trusted proxy header only means something with authentication on
+    on = auth_required(host, auth or trusted_proxy_header is not None, insecure)
+    export_auth(on, trusted_proxy_header, trusted_proxies)
     # once, before any worker starts: a refusal is one line, not a traceback per worker
     prepare_store(Settings(), migrate=migrate)
+    if on:
+        start_auth(Settings())
     serve(host, port, workers, insecure, log_level)
+
+
+def export_auth(on: bool, header: str | None, proxies: str | None) -> None:
+    """Put the auth options where every worker's ``Settings()`` reads them."""
+    os.environ["MODELYARD_AUTH"] = "1" if on else "0"
+    if (header is None) != (proxies is None):
+        from modelyard.errors import InvalidArgument
+
+        raise InvalidArgument("--trusted-proxy-header and --trusted-proxies go together")
+    if header is not None and proxies is not None:
+        os.environ["MODELYARD_TRUSTED_PROXY_HEADER"] = header
+        os.environ["MODELYARD_TRUSTED_PROXIES"] = proxies
+
+
+def start_auth(settings: Settings) -> None:
+    """Check the proxy addresses and bootstrap the admin before serving with auth on."""
+    from modelyard.api.auth import parse_networks
+    from modelyard.bootstrap import ensure_admin
+
+    parse_networks(settings.trusted_proxies)
+    if ensure_admin(settings):
+        typer.echo("created user 'admin' from MODELYARD_ADMIN_TOKEN", err=True)
 
 
 def register(app: typer.Typer) -> None:

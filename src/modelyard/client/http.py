@@ -98,6 +98,9 @@ class HttpTransport(GovernanceCalls):
         settings = settings or Settings()
         self.user = settings.user or "anonymous"
         headers = {"X-Modelyard-User": self.user} if settings.user else {}
+        if settings.token is not None:
+            # a header only, never the URL; httpx drops it on a redirect to another host
+            headers["Authorization"] = f"Bearer {settings.token.get_secret_value()}"
         self.http = client or httpx.Client(base_url=base_url.rstrip("/"), timeout=60.0)
         self.http.headers.update(headers)
         self.attempts, self._sleep = attempts, sleep

@@ -17,6 +17,7 @@ from modelyard.domain.tracking import ArtifactRecord, LoggedModel
 from modelyard.errors import Conflict, InvalidArgument, NotFound
 from modelyard.service.context import Context, append_audit
 from modelyard.service.paging import paged
+from modelyard.service.permissions import require
 from modelyard.service.ports import Readable, Repository
 from modelyard.service.runs import run_id
 from modelyard.service.sources import logged_model_root, owner_of
@@ -61,6 +62,7 @@ def check_writable(ctx: Context, path: str) -> str:
     """The checked path, refused before any byte is read if its owner is frozen."""
     path = writable_path(path)
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "artifacts.check_writable")
         _ensure_writable(uow.repo, path)
     return path
 
@@ -72,6 +74,7 @@ def put_artifact(ctx: Context, path: str, stream: Readable) -> ArtifactRecord:
     info = ctx.blobs.put(stream)
     rec = ArtifactRecord(path, info.digest, info.size, ctx.clock())
     with ctx.uow(write=True) as uow:
+        require(uow.repo, ctx.caller, "artifacts.put_artifact")
         _ensure_writable(uow.repo, path)
         uow.repo.put_artifact(rec)
         append_audit(
@@ -87,14 +90,20 @@ def put_artifact(ctx: Context, path: str, stream: Readable) -> ArtifactRecord:
 def get_artifact(ctx: Context, path: str) -> ArtifactRecord:
     path = artifact_path(path)
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "artifacts.get_artifact")
         return uow.repo.get_artifact(path)
 
 
-def _version_files(repo: Repository, parts: list[str]) -> tuple[list[ManifestEntry], str]:
-    """A registered version's files and the path inside it, from modelyard-models/N/V/…."""
+def _version_files(
+    ctx: Context, repo: Repository, parts: list[str], use_case: str
+) -> tuple[list[ManifestEntry], str]:
+    """A registered version's files and the path inside it, from modelyard-models/N/V/…;
+    the caller must be able to read the model."""
     if len(parts) < 3:
         raise NotFound(f"name a registered version: {RESERVED}/<name>/<version>/…")
     model = repo.get_model(names.model_name(parts[1]))
+    require(repo, ctx.caller, use_case, model)
+    require(repo, ctx.caller, "versions.get_version", model)
     v = repo.get_version(model.id, names.version_number(parts[2]))
     return list(v.manifest.entries), "/".join(parts[3:])
 
@@ -106,9 +115,10 @@ def artifact_entry(ctx: Context, path: str) -> ManifestEntry:
     parts = path.split("/")
     with ctx.uow(write=False) as uow:
         if parts[0] != RESERVED:
+            require(uow.repo, ctx.caller, "artifacts.artifact_entry")
             rec = uow.repo.get_artifact(path)
             return ManifestEntry(path, rec.size, rec.sha256)
-        entries, sub = _version_files(uow.repo, parts)
+        entries, sub = _version_files(ctx, uow.repo, parts, "artifacts.artifact_entry")
     for e in entries:
         if e.path == sub:
             return e
@@ -117,6 +127,7 @@ def artifact_entry(ctx: Context, path: str) -> ManifestEntry:
 
 def _records(ctx: Context, prefix: str) -> list[ArtifactRecord]:
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "artifacts.list_artifacts")
         return uow.repo.list_artifacts(prefix + "/" if prefix else "")
 
 
@@ -138,7 +149,7 @@ def list_artifacts(ctx: Context, prefix: str) -> list[Listing]:
     parts = prefix.split("/") if prefix else []
     if parts and parts[0] == RESERVED:
         with ctx.uow(write=False) as uow:
-            entries, sub = _version_files(uow.repo, parts)
+            entries, sub = _version_files(ctx, uow.repo, parts, "artifacts.list_artifacts")
         return list_dir([(e.path, e.size) for e in entries], sub)
     return list_dir([(r.path, r.size) for r in _records(ctx, prefix)], prefix)
 
@@ -186,6 +197,7 @@ def create_logged_model(
         created_by=ctx.actor,
     )
     with ctx.uow(write=True) as uow:
+        require(uow.repo, ctx.caller, "artifacts.create_logged_model")
         if model.run_id:
             uow.repo.get_run(model.run_id)
         uow.repo.add_logged_model(model)
@@ -202,6 +214,7 @@ def create_logged_model(
 def get_logged_model(ctx: Context, model_id: str) -> LoggedModel:
     model_id = logged_model_id(model_id)
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "artifacts.get_logged_model")
         return uow.repo.get_logged_model(model_id)
 
 
@@ -218,6 +231,7 @@ def update_logged_model(
     if status is not None and status not in LOGGED_MODEL_STATES:
         raise InvalidArgument(f"unknown logged model status {status[:40]!r}")
     with ctx.uow(write=True) as uow:
+        require(uow.repo, ctx.caller, "artifacts.update_logged_model")
         before = uow.repo.get_logged_model(model_id)
         after = replace(
             before,
@@ -238,6 +252,13 @@ def update_logged_model(
     return after
 
 
+def _logged_models(
+    ctx: Context, repo: Repository, ids: list[str], offset: int, limit: int, name: str | None
+) -> list[LoggedModel]:
+    require(repo, ctx.caller, "artifacts.search_logged_models")
+    return repo.list_logged_models(ids, offset, limit, name)
+
+
 def search_logged_models(
     ctx: Context,
     experiment_ids: list[str],
@@ -251,5 +272,5 @@ def search_logged_models(
         query,
         max_results,
         page_token,
-        lambda repo, offset, limit: repo.list_logged_models(experiment_ids, offset, limit, name),
+        lambda repo, offset, limit: _logged_models(ctx, repo, experiment_ids, offset, limit, name),
     )

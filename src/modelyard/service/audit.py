@@ -50,11 +50,14 @@ def audit_trail(
     """
     if since is not None and since.tzinfo is None:
         raise InvalidArgument("since must carry a timezone, e.g. 2026-01-01T00:00:00Z")
-    model_id = None
-    if model is not None:
-        model = names.model_name(model)
-        with ctx.uow(write=False) as uow:
+    model_id, target = None, None
+    with ctx.uow(write=False) as uow:
+        if model is not None:
+            model = names.model_name(model)
             model_id = _model_id(uow.repo, model)
+            target = ModelTarget(model_id, model)
+        # the whole trail (users, tokens, grants, every model) needs a global grant
+        require(uow.repo, ctx.caller, "audit.audit_trail", target)
     query = f"audit|{model_id}|{since.isoformat() if since else ''}"
     return paged(
         ctx,

@@ -50,7 +50,18 @@ class Context:
         return self.principal if self.principal is not None else Principal.local(self.actor)
 
     def as_actor(self, actor: str) -> Context:
+        """This context acting under another name; an authenticated context keeps its
+        principal's name, so nothing downstream can claim to be someone else."""
+        if self.principal is not None:
+            return self
         return replace(self, actor=actor)
+
+    @property
+    def audit_actor(self) -> str:
+        """Who an audit event names: the actor, and the token it presented, if any (a space
+        never occurs in a principal's name, so ``name token:<id>`` splits unambiguously)."""
+        token = self.principal.token_id if self.principal is not None else None
+        return f"{self.actor} token:{token}" if token else self.actor
 
     def as_principal(self, principal: Principal) -> Context:
         """This context acting for an authenticated principal (also the audit actor)."""
@@ -92,9 +103,10 @@ def append_audit(
     seq, prev = repo.audit_head()
     name, model_id = (model.name, model.id) if model is not None else (None, None)
     target = audit_target(name, model_id, version, HASH_VERSION)
-    digest = event_hash(prev, seq + 1, at, ctx.actor, action, target, before, after)
+    actor = ctx.audit_actor
+    digest = event_hash(prev, seq + 1, at, actor, action, target, before, after)
     event = AuditEvent(
-        seq + 1, at, ctx.actor, action, name, version, before, after, prev, digest, model_id, 2
+        seq + 1, at, actor, action, name, version, before, after, prev, digest, model_id, 2
     )
     repo.add_audit(event)
     return event

@@ -245,6 +245,17 @@ def authenticate(ctx: Context, token: object) -> Principal:
     return principal
 
 
+def trusted_principal(ctx: Context, name: str) -> Principal:
+    """The principal a trusted SSO proxy names: a user that exists and is enabled (the
+    proxy proves who it is, an admin decides whether that person has an account)."""
+    name = principal_name(name)
+    with ctx.uow(write=False) as uow:
+        user = uow.repo.get_user(name)
+    if user.disabled:
+        raise Unauthenticated(tk.REJECTED)
+    return Principal(user.name, user.kind, user.id)
+
+
 def _touch(ctx: Context, row: tk.ApiToken, user: User, now: datetime) -> None:
     """Record the last use at most once a minute per token; audit the first use."""
     with ctx.uow(write=True) as uow:

@@ -14,6 +14,7 @@ from modelyard.domain.fsck import Problem as Problem
 from modelyard.errors import IntegrityError, NotFound
 from modelyard.service.audit import verify_chain
 from modelyard.service.context import Context
+from modelyard.service.permissions import require
 
 CHUNK = 1024 * 1024
 BATCH = 500
@@ -38,6 +39,8 @@ def _blob_state(ctx: Context, digest: str, size: int) -> str | None:
 def fsck(ctx: Context) -> FsckReport:
     """Read every blob referenced by a live version once, hashing it; check the audit chain."""
     report, states, offset = FsckReport(), dict[str, str | None](), 0
+    with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "maintenance.fsck")
     while True:
         with ctx.uow(write=False) as uow:
             batch = uow.repo.list_versions(Filter(), offset, BATCH)
@@ -68,5 +71,6 @@ def blob_readable(ctx: Context, digest: str) -> bool:
     before the version that names them."""
     digest = sha256_hex(digest)
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "maintenance.blob_readable")
         refs = uow.repo.blob_references(digest)
     return refs.live or not refs.deleted

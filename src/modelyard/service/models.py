@@ -12,6 +12,7 @@ from modelyard.domain.stages import Stage, parse_stage
 from modelyard.errors import AlreadyExists, InvalidArgument, NotFound
 from modelyard.service.context import Context, append_audit
 from modelyard.service.paging import paged, search_query
+from modelyard.service.permissions import require, searchable
 from modelyard.service.ports import Repository
 
 MAX_TAGS = 100
@@ -55,6 +56,7 @@ def create_model(
     description = names.description(description)
     checked = check_tags(tags)
     with ctx.uow(write=True) as uow:
+        require(uow.repo, ctx.caller, "models.create_model", name)
         model = insert_model(ctx, uow.repo, name, description, checked)
         uow.commit()
     return model
@@ -63,7 +65,9 @@ def create_model(
 def get_model(ctx: Context, name: str) -> RegisteredModel:
     name = names.model_name(name)
     with ctx.uow(write=False) as uow:
-        return uow.repo.get_model(name)
+        model = uow.repo.get_model(name)
+        require(uow.repo, ctx.caller, "models.get_model", model)
+    return model
 
 
 def latest_versions(
@@ -75,6 +79,7 @@ def latest_versions(
     chosen = dict.fromkeys(parse_stage(s) for s in stages) if stages else list(Stage)
     with ctx.uow(write=False) as uow:
         model = uow.repo.get_model(name)
+        require(uow.repo, ctx.caller, "models.latest_versions", model)
         found = []
         for stage in chosen:
             try:
@@ -99,7 +104,9 @@ def search_models(
         search_query("models", filter, order, MODEL_ORDER),
         max_results,
         page_token,
-        lambda repo, offset, limit: repo.list_models(flt, offset, limit, order),
+        lambda repo, offset, limit: repo.list_models(
+            flt, offset, limit, order, searchable(repo, ctx.caller, "models.search_models")
+        ),
     )
 
 
@@ -126,6 +133,7 @@ def update_model(
         return get_model(ctx, name)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        _require_update(uow.repo, ctx, model, description, new_name)
         if new_name is not None and names.name_key(new_name) != names.name_key(model.name):
             _ensure_free(uow.repo, new_name)  # before any write, so a 409 changes nothing
         if description is not None:
@@ -135,6 +143,21 @@ def update_model(
         updated = uow.repo.get_model(new_name or model.name)
         uow.commit()
     return updated
+
+
+def _require_update(
+    repo: Repository,
+    ctx: Context,
+    model: RegisteredModel,
+    description: str | None,
+    new_name: str | None,
+) -> None:
+    """A description needs model.edit, a rename model.rename (grants on the model follow it
+    by id; leaving a prefix only loses the prefix's grants, it gains the caller nothing)."""
+    if description is not None:
+        require(repo, ctx.caller, "models.update_model", model)
+    if new_name is not None:
+        require(repo, ctx.caller, "models.rename_model", model)
 
 
 def _describe(ctx: Context, repo: Repository, model: RegisteredModel, description: str) -> None:
@@ -166,6 +189,7 @@ def delete_model(ctx: Context, name: str) -> None:
     name = names.model_name(name)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "models.delete_model", model)
         uow.repo.delete_model(model.id, ctx.clock())
         append_audit(
             ctx,
@@ -182,6 +206,7 @@ def set_model_tag(ctx: Context, name: str, key: str, value: str) -> RegisteredMo
     name, key, value = names.model_name(name), names.tag_key(key), names.tag_value(value)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "models.set_model_tag", model)
         if len(model.tags) >= MAX_TAGS and key not in model.tags:
             raise InvalidArgument(f"a model has at most {MAX_TAGS} tags")
         uow.repo.set_model_tag(model.id, key, value)
@@ -197,6 +222,7 @@ def delete_model_tag(ctx: Context, name: str, key: str) -> RegisteredModel:
     name, key = names.model_name(name), names.tag_key(key)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "models.delete_model_tag", model)
         if key not in model.tags:
             raise NotFound(f"model {model.name!r} has no tag {key!r}")
         uow.repo.delete_model_tag(model.id, key)

@@ -148,6 +148,7 @@ USE_CASES: dict[str, Rule] = {
     "identity.list_tokens": own_or(P.TOKENS_MANAGE),
     "identity.revoke_token": own_or(P.TOKENS_MANAGE),
     "identity.authenticate": open_to_all,
+    "identity.trusted_principal": open_to_all,
     "identity.ensure_admin": open_to_all,
     "identity.set_grant": fixed(P.GRANTS_MANAGE),
     "identity.revoke_grant": fixed(P.GRANTS_MANAGE),
@@ -210,6 +211,14 @@ def allowed(
     if permission is None or principal.unrestricted:
         return True
     return can(principal, permission, grants_of(repo, principal), _target(model))
+
+
+def searchable(repo: Repository, principal: Principal, use_case: str) -> ReadScope | None:
+    """The scope a search filters on in SQL (None: everything), for a use case whose entry
+    is a read: a search asks no grant of its own, it only shows what the caller may read."""
+    permission_for(use_case)
+    scope = read_scope(repo, principal)
+    return None if scope.all else scope
 
 
 def require(

@@ -80,9 +80,15 @@ class Repository(Protocol):
     def add_model(self, model: RegisteredModel) -> None: ...
     def get_model(self, name: str, *, lock: bool = False) -> RegisteredModel: ...
     def list_models(
-        self, flt: Filter, offset: int, limit: int, order: Order = MODEL_ORDER
+        self,
+        flt: Filter,
+        offset: int,
+        limit: int,
+        order: Order = MODEL_ORDER,
+        scope: ReadScope | None = None,
     ) -> list[RegisteredModel]:
-        """Live models matching ``flt`` in ``order`` (made total with the default's keys)."""
+        """Live models matching ``flt`` in ``order`` (made total with the default's keys),
+        only those ``scope`` admits when given (filtered before paging)."""
         ...
 
     def rename_model(self, model_id: str, new_name: str, at: datetime) -> None: ...
@@ -99,9 +105,15 @@ class Repository(Protocol):
     def latest_version(self, model_id: str, stage: Stage | None = None) -> ModelVersion: ...
     def versions_in_stage(self, model_id: str, stage: Stage) -> list[ModelVersion]: ...
     def list_versions(
-        self, flt: Filter, offset: int, limit: int, order: Order = VERSION_ORDER
+        self,
+        flt: Filter,
+        offset: int,
+        limit: int,
+        order: Order = VERSION_ORDER,
+        scope: ReadScope | None = None,
     ) -> list[ModelVersion]:
-        """Live versions matching ``flt`` in ``order`` (made total with the default's keys)."""
+        """Live versions matching ``flt`` in ``order`` (made total with the default's keys),
+        only of models ``scope`` admits when given (filtered before paging)."""
         ...
 
     def update_version(

@@ -16,6 +16,7 @@ from modelyard.domain.lineage import RunSpec as RunSpec
 from modelyard.domain.lineage import run_id as run_id
 from modelyard.errors import Conflict, InvalidArgument
 from modelyard.service.context import Context, append_audit
+from modelyard.service.permissions import require
 from modelyard.service.ports import Repository
 
 MAX_PARAM_VALUE = 6000
@@ -73,6 +74,7 @@ def start_run(ctx: Context, spec: RunSpec) -> Run:
     params, tags = _params(dict(spec.params)), _tags(spec.tags)
     run = _new_run(ctx, spec)
     with ctx.uow(write=True) as uow:
+        require(uow.repo, ctx.caller, "runs.start_run")
         uow.repo.add_run(run)
         if params:
             uow.repo.add_params(run.id, params)
@@ -88,6 +90,7 @@ def start_run(ctx: Context, spec: RunSpec) -> Run:
 def get_run(ctx: Context, rid: str) -> Run:
     rid = run_id(rid)
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "runs.get_run")
         return uow.repo.get_run(rid)
 
 
@@ -199,6 +202,7 @@ def update_run(ctx: Context, rid: str, change: RunChange) -> Run:
     if checked.empty():
         return get_run(ctx, rid)
     with ctx.uow(write=True) as uow:
+        require(uow.repo, ctx.caller, "runs.update_run")
         run = uow.repo.get_run(rid, lock=True)  # a racing end_run waits, or we wait for it
         if checked.only_ends_as(run):
             return run

@@ -25,6 +25,7 @@ from modelyard.domain.refs import parse_model_uri
 from modelyard.errors import InvalidArgument, NotFound
 from modelyard.service import versions
 from modelyard.service.context import Context
+from modelyard.service.permissions import require
 from modelyard.service.ports import Repository
 from modelyard.service.runs import run_id as check_run_id
 from modelyard.service.tracking import experiment_id_of
@@ -195,6 +196,7 @@ def create_version_from_source(ctx: Context, name: str, req: SourceRequest) -> M
     req = replace(req, run_link=names.line(req.run_link, "run link", 2048))
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "sources.create_version_from_source", model)
         spec = _spec(ctx, uow.repo, req)
         created = versions.insert_version(
             ctx, uow.repo, model, spec, _window_key(ctx, uow.repo, model, req)

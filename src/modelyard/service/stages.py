@@ -10,6 +10,7 @@ from modelyard.domain.stages import Stage, parse_stage
 from modelyard.errors import Conflict, NotFound
 from modelyard.service import governance
 from modelyard.service.context import Context, append_audit
+from modelyard.service.permissions import require
 from modelyard.service.ports import Repository, VersionUpdate
 from modelyard.service.versions import resolve
 
@@ -95,6 +96,9 @@ def _decide(
 ) -> ApprovalRequest | None:
     """A request instead of the change when the model's settings call for one; a change
     that changes nothing needs no approval."""
+    # the permission check of transitions and alias moves lives here (not at the top of the
+    # use case): whether the caller needs the right to make the change, or only the right to
+    # ask for it, depends on the model's settings
     if changes:
         return governance.decide(ctx, repo, model, change)
     governance.require_direct(ctx, repo, model, change)
@@ -137,6 +141,7 @@ def rollback(ctx: Context, name: str, comment: str = "") -> ModelVersion:
     comment = names.text(comment, "comment", MAX_COMMENT) or "rollback"
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "stages.rollback", model)
         target = _previous_production(uow.repo, model)
         current = [v.version for v in uow.repo.versions_in_stage(model.id, Stage.PRODUCTION)]
         moved = _transition(ctx, uow.repo, model, target, Stage.PRODUCTION, True, comment)
@@ -159,6 +164,7 @@ def stage_history(ctx: Context, name: str, ref: object | None = None) -> list[St
     vref = parse_ref(ref) if ref is not None else None
     with ctx.uow(write=False) as uow:
         model = uow.repo.get_model(name)
+        require(uow.repo, ctx.caller, "stages.stage_history", model)
         number = resolve(uow.repo, model, vref).version if vref else None
         return uow.repo.stage_history(model.id, number)
 

@@ -12,6 +12,7 @@ from modelyard.domain.tracking import DEFAULT_EXPERIMENT, DEFAULT_EXPERIMENT_ID,
 from modelyard.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from modelyard.service.context import Context, append_audit
 from modelyard.service.paging import paged
+from modelyard.service.permissions import require
 from modelyard.service.ports import Repository
 from modelyard.service.runs import run_id
 
@@ -35,6 +36,7 @@ def create_experiment(ctx: Context, name: str) -> Experiment:
         raise AlreadyExists(f"experiment {name!r} already exists")
     experiment = Experiment(ctx.new_id(), name, ctx.clock(), ctx.actor)
     with ctx.uow(write=True) as uow:
+        require(uow.repo, ctx.caller, "tracking.create_experiment")
         uow.repo.add_experiment(experiment)
         append_audit(ctx, uow.repo, "experiment.create", after={"id": experiment.id, "name": name})
         uow.commit()
@@ -50,6 +52,7 @@ def _get(ctx: Context, repo: Repository, experiment_id: str) -> Experiment:
 def get_experiment(ctx: Context, experiment_id: str) -> Experiment:
     experiment_id = names.line(experiment_id, "experiment id", 64)
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "tracking.get_experiment")
         return _get(ctx, uow.repo, experiment_id)
 
 
@@ -58,6 +61,7 @@ def find_experiment(ctx: Context, name: str) -> Experiment:
     if name == DEFAULT_EXPERIMENT:
         return _default(ctx)
     with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "tracking.find_experiment")
         return uow.repo.find_experiment(name)
 
 
@@ -85,6 +89,7 @@ def search_experiments(
     """Every experiment, Default first, then by creation."""
 
     def fetch(repo: Repository, offset: int, limit: int) -> list[Experiment]:
+        require(repo, ctx.caller, "tracking.search_experiments")
         if offset == 0:  # Default is not stored: it takes the first place of the first page
             return [_default(ctx), *repo.list_experiments(0, limit - 1)]
         return repo.list_experiments(offset - 1, limit)
@@ -101,6 +106,7 @@ def search_runs(
     """Runs of these experiments, newest first."""
 
     def fetch(repo: Repository, offset: int, limit: int) -> list[Run]:
+        require(repo, ctx.caller, "tracking.search_runs")
         experiments = [_get(ctx, repo, e).name for e in experiment_ids]
         return repo.list_runs(experiments, offset, limit)
 
@@ -110,6 +116,7 @@ def search_runs(
 def delete_run_tag(ctx: Context, rid: str, key: str) -> None:
     rid, key = run_id(rid), names.tag_key(key)
     with ctx.uow(write=True) as uow:
+        require(uow.repo, ctx.caller, "tracking.delete_run_tag")
         run = uow.repo.get_run(rid, lock=True)
         if run.status is not RunStatus.RUNNING:
             raise Conflict(f"run {rid} has ended ({run.status.value}); its lineage is frozen")

@@ -25,6 +25,7 @@ from modelyard.errors import (
 from modelyard.service.context import Context, append_audit
 from modelyard.service.models import MAX_TAGS, check_tags, get_model, insert_model
 from modelyard.service.paging import paged, search_query
+from modelyard.service.permissions import require, searchable
 from modelyard.service.ports import Repository, VersionUpdate
 
 MAX_IDEMPOTENCY_KEY = 128
@@ -195,10 +196,15 @@ def _model_for_create(
     ctx: Context, repo: Repository, name: str, create_model: bool
 ) -> RegisteredModel:
     try:
-        return repo.get_model(name, lock=True)
+        model = repo.get_model(name, lock=True)
     except NotFound:
         if not create_model:
             raise
+    else:
+        require(repo, ctx.caller, "versions.create_version", model)
+        return model
+    require(repo, ctx.caller, "models.create_model", name)
+    require(repo, ctx.caller, "versions.create_version", name)
     insert_model(ctx, repo, name, "", {})
     return repo.get_model(name, lock=True)
 
@@ -234,7 +240,9 @@ def resolve(repo: Repository, model: RegisteredModel, ref: VersionRef) -> ModelV
 def get_version(ctx: Context, name: str, ref: object) -> ModelVersion:
     name, vref = names.model_name(name), parse_ref(ref)
     with ctx.uow(write=False) as uow:
-        return resolve(uow.repo, uow.repo.get_model(name), vref)
+        model = uow.repo.get_model(name)
+        require(uow.repo, ctx.caller, "versions.get_version", model)
+        return resolve(uow.repo, model, vref)
 
 
 def search_versions(
@@ -253,7 +261,9 @@ def search_versions(
         search_query("versions", filter, order, VERSION_ORDER),
         max_results,
         page_token,
-        lambda repo, offset, limit: repo.list_versions(flt, offset, limit, order),
+        lambda repo, offset, limit: repo.list_versions(
+            flt, offset, limit, order, searchable(repo, ctx.caller, "versions.search_versions")
+        ),
     )
 
 
@@ -268,6 +278,7 @@ def update_version(ctx: Context, name: str, ref: object, description: str) -> Mo
     name, vref, description = names.model_name(name), parse_ref(ref), names.description(description)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "versions.update_version", model)
         v = resolve(uow.repo, model, vref)
         uow.repo.update_version(
             model.id, v.version, VersionUpdate(description=description), ctx.clock()
@@ -291,6 +302,7 @@ def delete_version(ctx: Context, name: str, ref: object) -> None:
     name, vref = names.model_name(name), parse_ref(ref)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "versions.delete_version", model)
         v = resolve(uow.repo, model, vref)
         for alias in v.aliases:
             uow.repo.delete_alias(model.id, alias)
@@ -316,6 +328,7 @@ def set_version_tag(ctx: Context, name: str, ref: object, key: str, value: str) 
     key, value = names.tag_key(key), names.tag_value(value)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "versions.set_version_tag", model)
         v = resolve(uow.repo, model, vref)
         if len(v.tags) >= MAX_TAGS and key not in v.tags:
             raise InvalidArgument(f"a version has at most {MAX_TAGS} tags")
@@ -340,6 +353,7 @@ def delete_version_tag(ctx: Context, name: str, ref: object, key: str) -> ModelV
     name, vref, key = names.model_name(name), parse_ref(ref), names.tag_key(key)
     with ctx.uow(write=True) as uow:
         model = uow.repo.get_model(name, lock=True)
+        require(uow.repo, ctx.caller, "versions.delete_version_tag", model)
         v = resolve(uow.repo, model, vref)
         if key not in v.tags:
             raise NotFound(f"version {v.version} of {model.name!r} has no tag {key!r}")

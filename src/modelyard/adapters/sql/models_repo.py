@@ -18,12 +18,14 @@ from sqlalchemy import exc as sa_exc
 
 from modelyard.adapters.sql import tables as t
 from modelyard.adapters.sql.base import RepoBase
+from modelyard.adapters.sql.identity_repo import readable_where
 from modelyard.adapters.sql.where import MODEL_SORT, _model_where, _order_by, models, versions
 from modelyard.domain import names
 from modelyard.domain.entities import (
     RegisteredModel,
 )
 from modelyard.domain.filters import Filter
+from modelyard.domain.identity import ReadScope
 from modelyard.domain.ordering import (
     MODEL_ORDER,
     Order,
@@ -103,9 +105,16 @@ class ModelRepositoryMixin(RepoBase):
         return self._models([row])[0]
 
     def list_models(
-        self, flt: Filter, offset: int, limit: int, order: Order = MODEL_ORDER
+        self,
+        flt: Filter,
+        offset: int,
+        limit: int,
+        order: Order = MODEL_ORDER,
+        scope: ReadScope | None = None,
     ) -> list[RegisteredModel]:
         where = [_model_where(c, self.lock_rows) for c in flt.clauses]
+        if scope is not None:
+            where.append(readable_where(scope))
         q = (
             select(models)
             .where(models.c.deleted_at.is_(None), *where)

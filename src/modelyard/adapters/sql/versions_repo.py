@@ -19,6 +19,7 @@ from sqlalchemy import (
 
 from modelyard.adapters.sql import tables as t
 from modelyard.adapters.sql.base import RepoBase
+from modelyard.adapters.sql.identity_repo import readable_where
 from modelyard.adapters.sql.where import VERSION_SORT, _order_by, _version_where, models, versions
 from modelyard.domain.digests import Manifest, ManifestEntry
 from modelyard.domain.entities import (
@@ -26,6 +27,7 @@ from modelyard.domain.entities import (
     StageChange,
 )
 from modelyard.domain.filters import Filter
+from modelyard.domain.identity import ReadScope
 from modelyard.domain.ordering import (
     VERSION_ORDER,
     Order,
@@ -177,9 +179,16 @@ class VersionRepositoryMixin(RepoBase):
         return self._versions(self.conn.execute(q.order_by(versions.c.version.desc())).all())
 
     def list_versions(
-        self, flt: Filter, offset: int, limit: int, order: Order = VERSION_ORDER
+        self,
+        flt: Filter,
+        offset: int,
+        limit: int,
+        order: Order = VERSION_ORDER,
+        scope: ReadScope | None = None,
     ) -> list[ModelVersion]:
         where = [_version_where(c, self.lock_rows) for c in flt.clauses]
+        if scope is not None:
+            where.append(readable_where(scope))  # on the joined registered_models
         q = (
             self._live_versions()
             .where(*where)
