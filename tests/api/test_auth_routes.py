@@ -163,6 +163,11 @@ CELLS: list[tuple[str, str, str, str, Any]] = [
         {"user": "nobody", "role": "viewer", "model": "{m}"},
     ),
     ("list all grants", A, "GET", "/api/v1/grants", None),
+    ("model settings", V, "GET", "/api/v1/models/{m}/settings", None),
+    ("protect an alias", M, "PATCH", "/api/v1/models/{m}/settings", {"protect": ["prod"]}),
+    ("list approvals", V, "GET", "/api/v1/approvals", None),
+    ("version approvals", V, "GET", "/api/v1/models/{m}/versions/1/approvals", None),
+    ("expire approvals", A, "POST", "/api/v1/approvals/expire", {}),
 ]
 
 

@@ -64,6 +64,9 @@ def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def populated(mlflow_url: str) -> dict[str, Any]:
     mlflow.set_tracking_uri(mlflow_url)
     mlflow.set_registry_uri(mlflow_url)
+    # the fluent API remembers the last active experiment per process: one that another
+    # module made on a modelyard server does not exist on this MLflow server
+    mlflow.set_experiment(experiment_id="0")
     x, y = make_classification(n_samples=60, n_features=4, random_state=1)
     client = MlflowClient(mlflow_url, mlflow_url)
     runs = []
