@@ -35,7 +35,6 @@ from modelyard.client.exchange import (
 from modelyard.client.http_governance import GovernanceCalls
 from modelyard.config import Settings
 from modelyard.domain import names
-from modelyard.domain.approvals import ApprovalRequest, ModelSettings, SettingsUpdate
 from modelyard.domain.entities import (
     AuditEvent,
     Dataset,
@@ -54,14 +53,7 @@ from modelyard.domain.streams import Readable
 from modelyard.errors import ApprovalPending, Unavailable
 from modelyard.wire.approvals import (
     ApprovalEnvelope,
-    ApprovalList,
-    ApprovalOut,
-    DecisionIn,
-    ExpiredOut,
-    SettingsOut,
-    SettingsPatch,
     approval_to_domain,
-    settings_to_domain,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -370,61 +362,6 @@ class HttpTransport(GovernanceCalls):
 
     def fsck(self) -> FsckReport:
         return decode(wire.FsckOut, self._write("POST", "/api/v1/fsck", None), wire.fsck_to_domain)
-
-    # protected aliases and approvals --------------------------------------------------
-    def get_settings(self, name: str) -> ModelSettings:
-        return self._get(SettingsOut, f"{self._m(name)}/settings", settings_to_domain)
-
-    def update_settings(self, name: str, update: SettingsUpdate) -> ModelSettings:
-        ttl = update.request_ttl
-        body = request_body(
-            lambda: SettingsPatch(
-                protect=list(update.protect),
-                unprotect=list(update.unprotect),
-                require_approval_production=update.require_approval_production,
-                four_eyes=update.four_eyes,
-                request_ttl_seconds=int(ttl.total_seconds()) if ttl is not None else None,
-            )
-        )
-        url = f"{self._m(name)}/settings"
-        return self._call(SettingsOut, settings_to_domain, "PATCH", url, body)
-
-    def list_approvals(
-        self,
-        model: str | None,
-        version: str | None,
-        status: str | None,
-        mine: bool,
-        max_results: int,
-        page_token: str | None,
-    ) -> Page[ApprovalRequest]:
-        out = self._get(
-            ApprovalList,
-            "/api/v1/approvals",
-            as_is,
-            model=model,
-            version=version,
-            status=status,
-            mine="true" if mine else None,
-            max_results=max_results,
-            page_token=page_token,
-        )
-        return decode_page(out.approvals, approval_to_domain, out.next_page_token)
-
-    def _approval_url(self, request_id: str) -> str:
-        return f"/api/v1/approvals/{_seg(request_id)}"
-
-    def get_approval(self, request_id: str) -> ApprovalRequest:
-        return self._get(ApprovalOut, self._approval_url(request_id), approval_to_domain)
-
-    def decide_approval(self, request_id: str, approve: bool, comment: str) -> ApprovalRequest:
-        body = request_body(lambda: DecisionIn(comment=comment))
-        url = f"{self._approval_url(request_id)}/{'approve' if approve else 'reject'}"
-        return self._call(ApprovalOut, approval_to_domain, "POST", url, body)
-
-    def expire_approvals(self) -> int:
-        response = self._write("POST", "/api/v1/approvals/expire", None)
-        return decode(ExpiredOut, response, lambda out: out.expired)
 
     def close(self) -> None:
         self.http.close()

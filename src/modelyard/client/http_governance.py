@@ -1,4 +1,5 @@
-"""The HTTP transport's calls for governance: the audit chain, users, tokens and grants.
+"""The HTTP transport's calls for governance: protected aliases and approvals, the audit
+chain, users, tokens and grants.
 
 A mixin of :class:`~modelyard.client.http.HttpTransport`, kept apart so each module stays
 small; it uses the transport's request helpers, declared here for the type checker.
@@ -16,12 +17,23 @@ import httpx
 from pydantic import BaseModel
 
 from modelyard import wire
-from modelyard.client.exchange import decode, request_body
+from modelyard.client.exchange import as_is, decode, decode_page, request_body
+from modelyard.domain.approvals import ApprovalRequest, ModelSettings, SettingsUpdate
 from modelyard.domain.audit import ChainReport, Head
-from modelyard.domain.entities import AuditEvent
+from modelyard.domain.entities import AuditEvent, Page
 from modelyard.domain.identity import Grant, User
 from modelyard.domain.tokens import ApiToken
 from modelyard.errors import ModelyardError
+from modelyard.wire.approvals import (
+    ApprovalList,
+    ApprovalOut,
+    DecisionIn,
+    ExpiredOut,
+    SettingsOut,
+    SettingsPatch,
+    approval_to_domain,
+    settings_to_domain,
+)
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -46,6 +58,7 @@ class GovernanceCalls:
         def _call(
             self, shape: type[M], convert: Callable[[M], T], method: str, url: str, body: BaseModel
         ) -> T: ...
+        def _m(self, name: str) -> str: ...
 
     # the audit chain ---------------------------------------------------------------
     def verify_audit(self, expect_head: str | None) -> ChainReport:
@@ -132,6 +145,61 @@ class GovernanceCalls:
             )
 
         self._send(build, safe=True)
+
+    # protected aliases and approvals --------------------------------------------------
+    def get_settings(self, name: str) -> ModelSettings:
+        return self._get(SettingsOut, f"{self._m(name)}/settings", settings_to_domain)
+
+    def update_settings(self, name: str, update: SettingsUpdate) -> ModelSettings:
+        ttl = update.request_ttl
+        body = request_body(
+            lambda: SettingsPatch(
+                protect=list(update.protect),
+                unprotect=list(update.unprotect),
+                require_approval_production=update.require_approval_production,
+                four_eyes=update.four_eyes,
+                request_ttl_seconds=int(ttl.total_seconds()) if ttl is not None else None,
+            )
+        )
+        url = f"{self._m(name)}/settings"
+        return self._call(SettingsOut, settings_to_domain, "PATCH", url, body)
+
+    def list_approvals(
+        self,
+        model: str | None,
+        version: str | None,
+        status: str | None,
+        mine: bool,
+        max_results: int,
+        page_token: str | None,
+    ) -> Page[ApprovalRequest]:
+        out = self._get(
+            ApprovalList,
+            "/api/v1/approvals",
+            as_is,
+            model=model,
+            version=version,
+            status=status,
+            mine="true" if mine else None,
+            max_results=max_results,
+            page_token=page_token,
+        )
+        return decode_page(out.approvals, approval_to_domain, out.next_page_token)
+
+    def _approval_url(self, request_id: str) -> str:
+        return f"/api/v1/approvals/{_seg(request_id)}"
+
+    def get_approval(self, request_id: str) -> ApprovalRequest:
+        return self._get(ApprovalOut, self._approval_url(request_id), approval_to_domain)
+
+    def decide_approval(self, request_id: str, approve: bool, comment: str) -> ApprovalRequest:
+        body = request_body(lambda: DecisionIn(comment=comment))
+        url = f"{self._approval_url(request_id)}/{'approve' if approve else 'reject'}"
+        return self._call(ApprovalOut, approval_to_domain, "POST", url, body)
+
+    def expire_approvals(self) -> int:
+        response = self._write("POST", "/api/v1/approvals/expire", None)
+        return decode(ExpiredOut, response, lambda out: out.expired)
 
 
 def _records(response: httpx.Response) -> Iterator[AuditEvent]:
