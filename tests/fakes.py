@@ -8,52 +8,57 @@ what was committed.
 from __future__ import annotations
 
 import copy
-import hashlib
-import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import BinaryIO, Self, TypeVar
+from typing import Self, TypeVar
 
 from modelyard.domain import names
 from modelyard.domain.audit import GENESIS
-from modelyard.domain.digests import Manifest, ManifestEntry, sha256_hex
 from modelyard.domain.entities import (
     AuditEvent,
     Dataset,
     Metric,
     ModelVersion,
-    NewVersion,
     RegisteredModel,
     Run,
     RunStatus,
     StageChange,
 )
-from modelyard.domain.filters import Clause, Filter, match_value
+from modelyard.domain.filters import Filter
 from modelyard.domain.identity import ReadScope
-from modelyard.domain.ordering import MODEL_ORDER, STAGE_RANK, VERSION_ORDER, Order, total
+from modelyard.domain.ordering import MODEL_ORDER, VERSION_ORDER, Order, total
 from modelyard.domain.stages import Stage
 from modelyard.errors import (
     AlreadyExists,
-    Conflict,
-    IntegrityError,
-    InvalidArgument,
     NotFound,
-    RequestInProgress,
 )
-from modelyard.service.context import Context
 from modelyard.service.ports import (
-    BlobInfo,
-    BlobReferences,
-    Readable,
-    RequestClaim,
     StoredRequest,
-    StoredResponse,
     VersionUpdate,
 )
+from tests.fake_approvals import FakeApprovalRepository
+from tests.fake_audit import FakeAuditRepository
+from tests.fake_blobs import (
+    START,
+    FixedClock,
+    MemoryBlobStore,
+    SequentialIds,
+    make_context,
+    new_version,
+    stored_manifest,
+)
+from tests.fake_identity import FakeIdentityRepository
+from tests.fake_mlflow import FakeMlflowRepository
+from tests.fake_search import (
+    _model_matches,
+    _model_sort_value,
+    _sort,
+    _version_matches,
+    _version_sort_value,
+)
 
-START = datetime(2026, 1, 1, tzinfo=UTC)
 _V = TypeVar("_V")
 
 
@@ -88,7 +93,9 @@ class RegistryState:
     attempts: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-class FakeRepository:
+class FakeRepository(
+    FakeAuditRepository, FakeMlflowRepository, FakeIdentityRepository, FakeApprovalRepository
+):
     """A dict-backed Repository with the lookups, ordering and constraints of the SQL one."""
 
     def __init__(self, state: RegistryState | None = None) -> None:
@@ -329,27 +336,6 @@ class FakeRepository:
     def end_run(self, run_id: str, status: RunStatus, at: datetime) -> None:
         self._change_run(run_id, status=status, ended_at=at)
 
-    # audit -------------------------------------------------------------------------
-    def audit_head(self, *, lock: bool = True) -> tuple[int, str]:
-        return self.state.head
-
-    def add_audit(self, event: AuditEvent) -> None:
-        seq, prev = self.audit_head()
-        if event.seq != seq + 1 or event.prev_hash != prev:
-            raise Conflict(f"audit event {event.seq} does not follow {seq}")
-        self.state.audit.append(replace(event, at=event.at.astimezone(UTC)))
-        self.state.head = (event.seq, event.hash)
-
-    def list_audit(
-        self, model_id: str | None, since: datetime | None, offset: int, limit: int
-    ) -> list[AuditEvent]:
-        found = [
-            e
-            for e in self.state.audit
-            if (model_id is None or e.model_id == model_id) and (since is None or e.at >= since)
-        ]
-        return sorted(found, key=lambda e: e.seq)[offset : offset + limit]
-
     def get_model_id(self, name: str, *, deleted: bool = False) -> str:
         if not deleted:
             row = self._live_row(name)
@@ -365,106 +351,9 @@ class FakeRepository:
             raise NotFound(f"model {name!r} does not exist")
         return max(gone, key=lambda r: r.deleted_at or START).id
 
-    # request keys and blob references ----------------------------------------------
-    def claim_request(self, claim: RequestClaim, expired_before: datetime) -> None:
-        if self._claimed:
-            return
-        old = self.state.requests.get((claim.actor, claim.key))
-        if old is None or old.created_at < expired_before:
-            stored = StoredRequest(claim.fingerprint, claim.at, None)
-            self.state.requests[(claim.actor, claim.key)] = stored
-            self.state.attempts[(claim.actor, claim.key)] = claim.attempt
-        elif self.state.attempts.get((claim.actor, claim.key)) != claim.attempt:
-            raise RequestInProgress("a request with this Idempotency-Key was already applied")
-        self._claimed = True
-
-    def get_request(self, actor: str, key: str) -> StoredRequest | None:
-        return self.state.requests.get((actor, key))
-
-    def complete_request(self, actor: str, key: str, response: StoredResponse) -> None:
-        old = self.state.requests.get((actor, key))
-        if old is not None:
-            self.state.requests[(actor, key)] = replace(old, response=response)
-
-    def purge_requests(self, before: datetime) -> int:
-        old = [k for k, r in self.state.requests.items() if r.created_at < before]
-        for k in old:
-            del self.state.requests[k]
-        return len(old)
-
-    def blob_references(self, digest: str) -> BlobReferences:
-        states = set()
-        for key, v in self.state.versions.items():
-            if digest in v.manifest.blob_digests():
-                model_live = self.state.models[key[0]].deleted_at is None
-                states.add(model_live and key not in self.state.deleted_versions)
-        artifacts = self.state.__dict__.get("mlflow")
-        if artifacts is not None and any(a.sha256 == digest for a in artifacts.artifacts.values()):
-            states.add(True)
-        return BlobReferences(live=True in states, deleted=False in states)
-
-
-SortValue = str | int | datetime
-
-
-def _sort(items: list[_V], order: Order, value: Callable[[_V, str], SortValue]) -> None:
-    """Sort in place as SQL's ORDER BY does: least significant key first, each pass stable."""
-    for key in reversed(order):
-        items.sort(key=lambda item: value(item, key.field), reverse=key.descending)
-
-
-def _model_sort_value(m: RegisteredModel, field: str) -> SortValue:
-    if field == "name":
-        return names.name_key(m.name)
-    return m.created_at if field == "created_at" else m.updated_at
-
-
-def _version_sort_value(v: ModelVersion, field: str) -> SortValue:
-    if field == "name":
-        return names.name_key(v.name)
-    if field == "stage":
-        return STAGE_RANK[v.stage]
-    if field == "version":
-        return v.version
-    return v.created_at if field == "created_at" else v.updated_at
-
 
 def _pop(rows: dict[str, _V], key: str) -> None:
     rows.pop(key, None)  # like SQL DELETE: removing an absent row is a no-op
-
-
-def _match_name(clause: Clause, name: str) -> bool:
-    if clause.op in ("=", "!="):
-        return match_value(clause.op, names.name_key(name), names.name_key(str(clause.value)))
-    return match_value(clause.op, name, clause.value)
-
-
-def _match_tags(clause: Clause, tags: dict[str, str]) -> bool:
-    return clause.key in tags and match_value(clause.op, tags[clause.key], clause.value)
-
-
-def _model_matches(clause: Clause, m: RegisteredModel) -> bool:
-    if clause.field == "name":
-        return _match_name(clause, m.name)
-    if clause.field == "tag":
-        return _match_tags(clause, m.tags)
-    raise InvalidArgument(f"cannot filter models on {clause.field!r}")
-
-
-def _version_matches(clause: Clause, v: ModelVersion) -> bool:
-    if clause.field == "name":
-        return _match_name(clause, v.name)
-    if clause.field == "tag":
-        return _match_tags(clause, v.tags)
-    if clause.field == "alias":
-        return any(match_value(clause.op, a, clause.value) for a in v.aliases)
-    if clause.field == "version":
-        return match_value(clause.op, v.version, clause.value)
-    if clause.field == "stage":
-        return match_value(clause.op, v.stage.value, clause.value)
-    if clause.field == "run_id":
-        return match_value(clause.op, v.run_id, clause.value)
-    raise InvalidArgument(f"cannot filter versions on {clause.field!r}")
 
 
 class FakeUnitOfWork:
@@ -510,208 +399,16 @@ class FakeUnitOfWorkFactory:
         return FakeRepository(self.state)
 
 
-class MemoryBlobStore:
-    """Content-addressed blobs in a dict, keyed by bare lowercase SHA-256 hex."""
-
-    CHUNK = 64 * 1024
-
-    def __init__(self) -> None:
-        self.blobs: dict[str, bytes] = {}
-
-    def put(self, stream: Readable, expected: str | None = None) -> BlobInfo:
-        want = sha256_hex(expected) if expected is not None else None
-        hasher, chunks = hashlib.sha256(), []
-        while chunk := stream.read(self.CHUNK):
-            hasher.update(chunk)
-            chunks.append(chunk)
-        digest = hasher.hexdigest()
-        if want is not None and digest != want:
-            raise IntegrityError(f"content has digest sha256:{digest}, not sha256:{want}")
-        data = b"".join(chunks)
-        self.blobs.setdefault(digest, data)
-        return BlobInfo(digest, len(data))
-
-    def missing(self, digests: Iterable[str]) -> set[str]:
-        return {h for h in (sha256_hex(d) for d in digests) if h not in self.blobs}
-
-    def _get(self, digest: str) -> bytes:
-        key = sha256_hex(digest)
-        if key not in self.blobs:
-            raise NotFound(f"no blob sha256:{key}")
-        return self.blobs[key]
-
-    def size(self, digest: str) -> int:
-        return len(self._get(digest))
-
-    def open(self, digest: str, offset: int = 0) -> BinaryIO:
-        data = self._get(digest)
-        if not 0 <= offset <= len(data):
-            raise InvalidArgument(f"offset {offset} is outside the blob (size {len(data)})")
-        return io.BytesIO(data[offset:])
-
-    def delete(self, digest: str) -> None:
-        self.blobs.pop(sha256_hex(digest), None)  # idempotent, so garbage collection can restart
-
-    def digests(self) -> Iterator[str]:
-        return iter(sorted(self.blobs))
-
-    def ping(self) -> None:
-        return None
-
-
-class FixedClock:
-    """A UTC clock that starts at 2026-01-01 and advances one second per call."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        current = self.now
-        self.now += timedelta(seconds=1)
-        return current
-
-
-class SequentialIds:
-    """32-character lowercase hex ids: 000…001, 000…002, …"""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self) -> str:
-        self.count += 1
-        return f"{self.count:032x}"
-
-
-def make_context(actor: str = "alice") -> Context:
-    return Context(
-        uow=FakeUnitOfWorkFactory(),
-        blobs=MemoryBlobStore(),
-        clock=FixedClock(),
-        new_id=SequentialIds(),
-        actor=actor,
-    )
-
-
-def stored_manifest(blobs: MemoryBlobStore, files: dict[str, bytes] | None = None) -> Manifest:
-    """Store each file's bytes in ``blobs`` and return the manifest that names them."""
-    files = files if files is not None else {"model.skops": b"weights", "MLmodel": b"flavor: x"}
-    entries = []
-    for path, data in files.items():
-        info = blobs.put(io.BytesIO(data))
-        entries.append(ManifestEntry(path, info.size, info.digest))
-    return Manifest.build(entries)
-
-
-def new_version(
-    blobs: MemoryBlobStore, content: bytes = b"weights", **fields: object
-) -> NewVersion:
-    """A NewVersion whose single file (with ``content``) is already stored."""
-    manifest = stored_manifest(blobs, {"model.bin": content})
-    return NewVersion(manifest=manifest, **fields)  # type: ignore[arg-type]
-
-
-# MLflow tracking protocol ----------------------------------------------------------------
-# Appended (the class body above belongs to other work): the methods of the Repository
-# port's MLflow section, attached to FakeRepository below with the SQL adapter's semantics.
-
-from modelyard.domain.tracking import ArtifactRecord, Experiment, LoggedModel  # noqa: E402
-
-
-@dataclass
-class MlflowState:
-    experiments: dict[str, Experiment] = field(default_factory=dict)
-    artifacts: dict[str, ArtifactRecord] = field(default_factory=dict)
-    logged_models: dict[str, LoggedModel] = field(default_factory=dict)
-
-
-class FakeMlflowRepository:
-    state: RegistryState
-
-    @property
-    def _ml(self) -> MlflowState:
-        found: MlflowState = self.state.__dict__.setdefault("mlflow", MlflowState())
-        return found
-
-    def add_experiment(self, experiment: Experiment) -> None:
-        if any(e.name == experiment.name for e in self._ml.experiments.values()):
-            raise AlreadyExists(f"experiment {experiment.name!r} already exists")
-        self._ml.experiments[experiment.id] = experiment
-
-    def get_experiment(self, experiment_id: str) -> Experiment:
-        if experiment_id not in self._ml.experiments:
-            raise NotFound(f"experiment {experiment_id!r} does not exist")
-        return self._ml.experiments[experiment_id]
-
-    def find_experiment(self, name: str) -> Experiment:
-        for e in self._ml.experiments.values():
-            if e.name == name:
-                return e
-        raise NotFound(f"experiment {name!r} does not exist")
-
-    def list_experiments(self, offset: int, limit: int) -> list[Experiment]:
-        found = sorted(self._ml.experiments.values(), key=lambda e: (e.created_at, e.id))
-        return found[offset : offset + limit]
-
-    def list_runs(self, experiments: list[str], offset: int, limit: int) -> list[Run]:
-        found = [r for r in self.state.runs.values() if r.experiment in experiments]
-        found.sort(key=lambda r: r.id)
-        found.sort(key=lambda r: r.started_at, reverse=True)
-        return copy.deepcopy(found[offset : offset + limit])
-
-    def delete_run_tag(self, run_id: str, key: str) -> None:
-        self.state.runs[run_id].tags.pop(key, None)
-
-    def put_artifact(self, record: ArtifactRecord) -> None:
-        self._ml.artifacts[record.path] = record
-
-    def get_artifact(self, path: str) -> ArtifactRecord:
-        if path not in self._ml.artifacts:
-            raise NotFound(f"artifact {path!r} does not exist")
-        return self._ml.artifacts[path]
-
-    def list_artifacts(self, prefix: str) -> list[ArtifactRecord]:
-        return [a for p, a in sorted(self._ml.artifacts.items()) if p.startswith(prefix)]
-
-    def add_logged_model(self, model: LoggedModel) -> None:
-        self._ml.logged_models[model.id] = copy.deepcopy(model)
-
-    def get_logged_model(self, model_id: str) -> LoggedModel:
-        if model_id not in self._ml.logged_models:
-            raise NotFound(f"logged model {model_id!r} does not exist")
-        return copy.deepcopy(self._ml.logged_models[model_id])
-
-    def update_logged_model(self, model: LoggedModel) -> None:
-        self._ml.logged_models[model.id] = copy.deepcopy(model)
-
-    def list_logged_models(
-        self, experiment_ids: list[str], offset: int, limit: int, name: str | None = None
-    ) -> list[LoggedModel]:
-        found = [
-            m
-            for m in self._ml.logged_models.values()
-            if m.experiment_id in experiment_ids and name in (None, m.name)
-        ]
-        found.sort(key=lambda m: m.id)
-        found.sort(key=lambda m: m.created_at, reverse=True)
-        return copy.deepcopy(found[offset : offset + limit])
-
-
-for _name, _member in vars(FakeMlflowRepository).items():
-    if not _name.startswith("__") and _name != "state":
-        setattr(FakeRepository, _name, _member)
-
-
-# Identity: users, tokens and grants (tests/fake_identity.py), attached the same way.
-from tests.fake_identity import FakeIdentityRepository  # noqa: E402
-
-for _name, _member in vars(FakeIdentityRepository).items():
-    if not _name.startswith("__") and _name != "state":
-        setattr(FakeRepository, _name, _member)
-
-
-# Governance: model settings and approval requests (tests/fake_approvals.py), the same way.
-from tests.fake_approvals import FakeApprovalRepository  # noqa: E402
-
-for _name, _member in vars(FakeApprovalRepository).items():
-    if not _name.startswith("__") and _name != "state":
-        setattr(FakeRepository, _name, _member)
+__all__ = [
+    "START",
+    "FakeRepository",
+    "FakeUnitOfWork",
+    "FakeUnitOfWorkFactory",
+    "FixedClock",
+    "MemoryBlobStore",
+    "RegistryState",
+    "SequentialIds",
+    "make_context",
+    "new_version",
+    "stored_manifest",
+]
