@@ -37,7 +37,7 @@ def test_reject_leaves_stage_and_records_comment(
     )
 
 
-def test_requester_may_withdraw_ownrequest_of(editor: Context) -> None:
+def test_requester_may_withdraw_own_request(editor: Context) -> None:
     request = editor_asks_production(editor)
     assert approvals.reject(editor, request.id).status is ApprovalStatus.REJECTED
 

@@ -82,7 +82,7 @@ def test_editor_transition_to_staging_happens_directly(editor: Context) -> None:
     assert stages.transition_stage(editor, "Fraud", 1, "Staging").stage is Stage.STAGING
 
 
-def test_viewer_cannot_evenrequest_of(
+def test_viewer_cannot_even_request(
     ctx: Context, store: FakeUnitOfWorkFactory, fraud: None
 ) -> None:
     viewer = as_user(ctx, store, "vic", Role.VIEWER)
@@ -90,7 +90,7 @@ def test_viewer_cannot_evenrequest_of(
         stages.transition_stage(viewer, "Fraud", 1, "Production")
 
 
-def test_maintainer_moves_to_production_directly_withoutfour_eyes(maintainer: Context) -> None:
+def test_maintainer_moves_to_production_directly_without_four_eyes(maintainer: Context) -> None:
     assert stages.transition_stage(maintainer, "Fraud", 1, "Production").stage is Stage.PRODUCTION
 
 
@@ -101,7 +101,7 @@ def test_maintainer_transition_becomes_request_under_four_eyes(
     request_of(lambda: stages.transition_stage(maintainer, "Fraud", 1, "Production"))
 
 
-def test_local_user_moves_directly_withoutfour_eyes(ctx: Context, fraud: None) -> None:
+def test_local_user_moves_directly_without_four_eyes(ctx: Context, fraud: None) -> None:
     assert stages.transition_stage(ctx, "Fraud", 1, "Production").stage is Stage.PRODUCTION
 
 
@@ -110,7 +110,7 @@ def test_local_user_transition_becomes_request_under_four_eyes(ctx: Context, fra
     request_of(lambda: stages.transition_stage(ctx, "Fraud", 1, "Production"))
 
 
-def test_editor_moving_protected_alias_becomesrequest_of(editor: Context) -> None:
+def test_editor_moving_protected_alias_becomes_request(editor: Context) -> None:
     request = request_of(lambda: stages.set_alias(editor, "Fraud", "champion", 2))
     assert (request.change.alias, request.change.version) == ("champion", 2)
 
@@ -119,7 +119,7 @@ def test_editor_moves_unprotected_alias_directly(editor: Context) -> None:
     assert "challenger" in stages.set_alias(editor, "Fraud", "challenger", 2).aliases
 
 
-def test_editor_deleting_protected_alias_becomesrequest_of(ctx: Context, editor: Context) -> None:
+def test_editor_deleting_protected_alias_becomes_request(ctx: Context, editor: Context) -> None:
     stages.set_alias(ctx, "Fraud", "champion", 1)
     request_of(lambda: stages.delete_alias(editor, "Fraud", "champion"))
     assert versions.get_version(ctx, "Fraud", "@champion").version == 1
