@@ -120,6 +120,6 @@ def export(
     after = parse_since(since)
     with connect(ctx) as client:
         for event in client.export_audit(after, model):
-            record = wire.record_out(event).model_dump(mode="json")
+            record = wire.event_out(event).model_dump(mode="json")
             # ASCII only: an event's text comes from users, and must not reach a terminal raw
             sys.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")

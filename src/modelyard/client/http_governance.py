@@ -215,6 +215,6 @@ def _records(response: httpx.Response) -> Iterator[AuditEvent]:
 
 def _record(line: str) -> AuditEvent:
     try:
-        return wire.record_to_domain(wire.AuditRecord.model_validate_json(line))
+        return wire.event_to_domain(wire.AuditEventOut.model_validate_json(line))
     except ValueError as exc:
         raise ModelyardError(f"malformed response from server: {str(exc)[:300]}") from None

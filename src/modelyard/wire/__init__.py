@@ -21,7 +21,6 @@ from modelyard.wire.events import (
     event_to_domain,
 )
 from modelyard.wire.governance import (
-    AuditRecord,
     GrantIn,
     GrantList,
     GrantOut,
@@ -40,8 +39,6 @@ from modelyard.wire.governance import (
     grant_to_domain,
     head_out,
     head_to_domain,
-    record_out,
-    record_to_domain,
     token_created,
     token_out,
     token_to_domain,
@@ -86,7 +83,6 @@ __all__ = [
     "AliasIn",
     "AuditEventOut",
     "AuditList",
-    "AuditRecord",
     "BlobOut",
     "DatasetBody",
     "ErrorBody",
@@ -146,8 +142,6 @@ __all__ = [
     "model_out",
     "model_to_domain",
     "new_version",
-    "record_out",
-    "record_to_domain",
     "run_out",
     "run_to_domain",
     "token_created",

@@ -41,6 +41,8 @@ class HistoryOut(BaseModel):
 
 
 class AuditEventOut(BaseModel):
+    """One audit event with everything needed to recompute its hash (the trail, the export)."""
+
     seq: int
     at: datetime
     actor: str

@@ -13,7 +13,6 @@ from pydantic import BaseModel
 
 from modelyard.domain import names
 from modelyard.domain.audit import ChainReport, Head
-from modelyard.domain.entities import AuditEvent
 from modelyard.domain.identity import Grant, PrincipalKind, Role, Scope, ScopeKind, User
 from modelyard.domain.tokens import ApiToken
 from modelyard.wire.common import Strict
@@ -101,23 +100,6 @@ class VerifyOut(BaseModel):
     broken_at: int | None = None
     problem: str | None = None
     expected_head: HeadOut | None = None
-
-
-class AuditRecord(BaseModel):
-    """One exported event with all a SIEM needs to recompute its hash."""
-
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    model: str | None
-    model_id: str | None
-    version: int | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    prev_hash: str
-    hash: str
-    hash_version: int
 
 
 def user_out(u: User) -> UserOut:
@@ -212,40 +194,6 @@ def verify_out(r: ChainReport) -> VerifyOut:
 def verify_to_domain(w: VerifyOut) -> ChainReport:
     expected = head_to_domain(w.expected_head) if w.expected_head is not None else None
     return ChainReport(w.events, head_to_domain(w.head), w.broken_at, w.problem, expected)
-
-
-def record_out(e: AuditEvent) -> AuditRecord:
-    return AuditRecord(
-        seq=e.seq,
-        at=e.at,
-        actor=e.actor,
-        action=e.action,
-        model=e.model,
-        model_id=e.model_id,
-        version=e.version,
-        before=e.before,
-        after=e.after,
-        prev_hash=e.prev_hash,
-        hash=e.hash,
-        hash_version=e.hash_version,
-    )
-
-
-def record_to_domain(w: AuditRecord) -> AuditEvent:
-    return AuditEvent(
-        w.seq,
-        w.at,
-        w.actor,
-        w.action,
-        w.model,
-        w.version,
-        w.before,
-        w.after,
-        w.prev_hash,
-        w.hash,
-        w.model_id,
-        w.hash_version,
-    )
 
 
 def applying_to(grants: list[Grant], model: str | None) -> list[Grant]:

@@ -71,4 +71,4 @@ def export(
 
 def _lines(events: Iterator[AuditEvent]) -> Iterator[bytes]:
     for e in events:
-        yield wire.record_out(e).model_dump_json().encode() + b"\n"
+        yield wire.event_out(e).model_dump_json().encode() + b"\n"
