@@ -5,28 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from modelyard.domain.filters import MODEL_FIELDS, VERSION_FIELDS, Filter, parse_filter
+from modelyard.domain.filters import VERSION_FIELDS, Filter, parse_filter
 from modelyard.domain.ordering import model_order, version_order
 from modelyard.domain.stages import Stage
 from modelyard.service.ports import Repository, UnitOfWorkFactory, VersionUpdate
-from tests.contract.builders import add_model, at, hexid, read, version, write
-
-R1, R2 = hexid(501), hexid(502)
-Found = list[tuple[str, int]]
-
-
-def _versions(factory: UnitOfWorkFactory, flt: Filter, offset: int = 0, limit: int = 100) -> Found:
-    found = read(factory, lambda r: r.list_versions(flt, offset, limit))
-    return [(v.name, v.version) for v in found]
-
-
-def _search(factory: UnitOfWorkFactory, texts: list[str]) -> dict[str, Found]:
-    return {t: _versions(factory, parse_filter(t, VERSION_FIELDS)) for t in texts}
-
-
-def _models(factory: UnitOfWorkFactory, text: str, offset: int = 0, limit: int = 100) -> list[str]:
-    flt = parse_filter(text, MODEL_FIELDS)
-    return [m.name for m in read(factory, lambda r: r.list_models(flt, offset, limit))]
+from tests.contract.builders import add_model, at, read, version, write
 
 
 @pytest.fixture
