@@ -11,6 +11,8 @@ from modelyard.domain.stages import Stage
 from modelyard.service.ports import Repository, UnitOfWorkFactory, VersionUpdate
 from tests.contract.builders import add_model, at, read, version, write
 
+Found = list[tuple[str, int]]
+
 
 @pytest.fixture
 def dated(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
