@@ -56,6 +56,11 @@ def test_patch_settings_with_reserved_alias_returns_400(governed: Server) -> Non
     governed.refuses("PATCH", "/api/v1/models/Fraud/settings", 400, "INVALID_ARGUMENT", json=body)
 
 
+def test_patch_settings_with_huge_expiry_returns_400(governed: Server) -> None:
+    body = {"request_ttl_seconds": -366321766008770}
+    governed.refuses("PATCH", "/api/v1/models/Fraud/settings", 400, "INVALID_ARGUMENT", json=body)
+
+
 def test_transition_under_four_eyes_returns_202_with_request(governed: Server) -> None:
     approval = _ask_production(governed)
     assert (approval["status"], approval["comment"], approval["requested_by"]) == (

@@ -107,3 +107,16 @@ def test_parse_duration_accepts_only_ascii_digits_and_a_unit(value: str) -> None
         return
     number = value.strip().rstrip("smhd")
     assert number.isascii() and number.isdigit()
+
+
+@pytest.mark.parametrize("seconds", [59, 365 * 86400 + 1, -366321766008770, 10**30, True, 1.5])
+def test_settings_update_with_expiry_out_of_range_is_invalid(seconds: object) -> None:
+    with pytest.raises(InvalidArgument, match="between 1 minute and 365 days"):
+        settings_update(request_ttl_seconds=seconds)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seconds", [60, 7 * 86400, 365 * 86400])
+def test_settings_update_with_expiry_in_range_keeps_it(seconds: int) -> None:
+    update = settings_update(request_ttl_seconds=seconds)
+
+    assert update.request_ttl is not None and update.request_ttl.total_seconds() == seconds

@@ -96,9 +96,13 @@ def settings_update(
     """Validate a settings change from any entrypoint."""
     ttl = None
     if request_ttl_seconds is not None:
-        ttl = timedelta(seconds=request_ttl_seconds)
-        if not MIN_TTL <= ttl <= MAX_TTL:
+        # compare the number first: timedelta() itself overflows on huge values
+        seconds = request_ttl_seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not (
+            MIN_TTL.total_seconds() <= seconds <= MAX_TTL.total_seconds()
+        ):
             raise InvalidArgument("request expiry must be between 1 minute and 365 days")
+        ttl = timedelta(seconds=seconds)
     both = set(protect) & set(unprotect)
     if both:
         raise InvalidArgument(f"alias {sorted(both)[0]!r} is both protected and unprotected")
