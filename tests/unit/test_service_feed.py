@@ -145,3 +145,10 @@ def test_wait_events_returns_an_event_written_while_waiting(ctx: Context, two_mo
 
     page = wait_events(ctx, FeedQuery(last, wait=30), pause=pause)
     assert [e.type for e in page.events] == ["tag.set"]
+
+
+def test_read_events_over_a_window_of_filtered_events_moves_the_cursor_only(
+    ctx: Context, two_models: None
+) -> None:
+    page = read_events(ctx, feed_query(0, types="stage.transitioned"), scan=2)
+    assert page == feed.FeedPage([], 2)

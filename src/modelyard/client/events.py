@@ -10,7 +10,7 @@ from modelyard.client.transport import Transport
 from modelyard.domain.events import RegistryEvent
 
 EventBatch = tuple[list[RegistryEvent], int]  # events oldest first, and the cursor after them
-MAX_IDLE_READS = 2**62  # "forever", yet a bounded loop
+MAX_READS = 2**62  # "forever", yet a bounded loop
 
 
 def type_list(types: str | Iterable[str] | None) -> list[str] | None:
@@ -49,10 +49,13 @@ class EventMethods:
         with ``until_idle`` it stops once no event is left (drain and exit). Save
         ``event.seq`` after handling an event, and pass it as ``after`` to resume."""
         wanted = type_list(types)
-        for _ in range(MAX_IDLE_READS):
-            batch, after = self._transport.read_events(
+        for _ in range(MAX_READS):
+            batch, cursor = self._transport.read_events(
                 after, model, wanted, 0.0 if until_idle else wait
             )
             yield from batch
-            if until_idle and not batch:
+            # an empty answer whose cursor moved only skipped events the filters left out
+            # (a read scans a bounded window): there may be more behind it
+            if until_idle and not batch and cursor == after:
                 return
+            after = cursor

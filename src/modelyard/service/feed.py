@@ -124,9 +124,10 @@ def _digest(repo: Repository, e: AuditEvent) -> str | None:
         return None
 
 
-def read_events(ctx: Context, query: FeedQuery) -> FeedPage:
+def read_events(ctx: Context, query: FeedQuery, *, scan: int = SCAN) -> FeedPage:
     """Events after ``query.after`` that the caller may read, oldest first, at most
-    ``MAX_EVENTS``; answers at once (see ``wait_events`` to wait for some)."""
+    ``MAX_EVENTS`` out of the next ``scan`` audit entries; answers at once (see
+    ``wait_events`` to wait for some)."""
     with ctx.uow(write=False) as uow:
         repo = uow.repo
         scope, model_id = _scope(repo, ctx, query.model)
@@ -137,7 +138,7 @@ def read_events(ctx: Context, query: FeedQuery) -> FeedPage:
             # a cursor from another registry, or a store restored from an older backup:
             # waiting would never end, so say so
             raise InvalidArgument(f"after {query.after} is beyond the last event ({head})")
-        batch = repo.list_audit(None, None, query.after, SCAN)
+        batch = repo.list_audit(None, None, query.after, max(1, scan))
         found: list[RegistryEvent] = []
         cursor = query.after
         for entry in batch:
