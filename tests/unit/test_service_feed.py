@@ -6,6 +6,8 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modelyard.domain.entities import ModelVersion
 from modelyard.domain.identity import Grant, Principal, PrincipalKind, Role, Scope, User
@@ -152,3 +154,17 @@ def test_read_events_over_a_window_of_filtered_events_moves_the_cursor_only(
 ) -> None:
     page = read_events(ctx, feed_query(0, types="stage.transitioned"), scan=2)
     assert page == feed.FeedPage([], 2)
+
+
+@given(st.integers(min_value=0, max_value=feed.MAX_SEQ))
+def test_feed_query_with_a_sequence_in_range_keeps_it(after: int) -> None:
+    assert feed_query(str(after)).after == after
+
+
+@given(st.text(max_size=30), st.text(max_size=12))
+def test_feed_query_with_any_text_parses_or_raises_invalid_argument(after: str, wait: str) -> None:
+    try:
+        query = feed_query(after, wait=wait)
+    except InvalidArgument:
+        return
+    assert 0 <= query.after <= feed.MAX_SEQ and 0 <= query.wait <= feed.MAX_WAIT
