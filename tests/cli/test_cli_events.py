@@ -8,6 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import pytest
+
 from modelyard.client.client import Client
 from tests.cli.support import add_version, assert_error, cli, ok
 
@@ -79,3 +81,17 @@ def test_watch_with_a_garbled_cursor_file_is_refused(client: Client, tmp_path: P
 
 def test_watch_with_an_unknown_type_is_refused(client: Client) -> None:
     assert_error(cli("events", "watch", "--once", "--type", "stage.moved"), "INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize("home", ["embedded"], indirect=True)
+def test_watch_interrupted_by_ctrl_c_stops_cleanly_without_advancing(
+    client: Client, tmp_path: Path
+) -> None:
+    add_version(client, "fraud")
+    cursor = tmp_path / "cursor"
+    cursor.write_text("1\n")
+    interrupt = "import os, signal; os.kill(os.getppid(), signal.SIGINT)"
+    command = shlex.join([sys.executable, "-c", interrupt])
+    result = cli("events", "watch", "--once", "--exec", command, "--cursor", str(cursor))
+    assert result.exit_code == 130 and "INTERRUPTED" in result.stderr
+    assert cursor.read_text() == "1\n"

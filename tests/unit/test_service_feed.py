@@ -168,3 +168,11 @@ def test_feed_query_with_any_text_parses_or_raises_invalid_argument(after: str, 
     except InvalidArgument:
         return
     assert 0 <= query.after <= feed.MAX_SEQ and 0 <= query.wait <= feed.MAX_WAIT
+
+
+def test_wait_events_with_events_there_answers_without_pausing(
+    ctx: Context, two_models: None
+) -> None:
+    pauses: list[float] = []
+    page = wait_events(ctx, FeedQuery(0, wait=30), pause=pauses.append)
+    assert page.events and pauses == []
