@@ -85,6 +85,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     "POST /api/v1/runs": "runs.start_run",
     "GET /api/v1/runs/{run_id}": "runs.get_run",
     "PATCH /api/v1/runs/{run_id}": "runs.update_run",
+    "GET /api/v1/events": "feed.read_events",  # filtered to readable models
     "GET /api/v1/audit": "audit.audit_trail",
     "GET /api/v1/audit/verify": "audit.check_chain",
     "GET /api/v1/audit/head": "audit.audit_head",

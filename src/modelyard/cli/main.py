@@ -21,6 +21,7 @@ from modelyard.cli import (
     approvals,
     audit,
     db,
+    events,
     fsck,
     grants,
     labels,
@@ -73,6 +74,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(grants.app, name="grants")
 app.add_typer(audit.app, name="audit")
+app.add_typer(events.app, name="events", no_args_is_help=True)
 stages.register(app)
 server.register(app)
 db.register(app)

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from modelyard.client.events import EventMethods
 from modelyard.client.fetch import fetch_cached, fetch_to
 from modelyard.client.governance import GovernanceMethods
 from modelyard.client.progress import transfer_progress
@@ -42,7 +43,7 @@ def _transport(uri: str | None, settings: Settings) -> Transport:
     return open_embedded(target, settings)
 
 
-class Client(GovernanceMethods):
+class Client(GovernanceMethods, EventMethods):
     """The registry's operations. ``Client()`` uses ``MODELYARD_URI``, else ``./modelyard``."""
 
     def __init__(

@@ -21,6 +21,7 @@ from modelyard.domain.entities import (
     Run,
     StageChange,
 )
+from modelyard.domain.events import RegistryEvent
 from modelyard.domain.fsck import FsckReport
 from modelyard.domain.identity import Grant, User
 from modelyard.domain.lineage import RunSpec
@@ -29,6 +30,7 @@ from modelyard.domain.tokens import ApiToken
 from modelyard.service import (
     approvals,
     audit,
+    feed,
     identity,
     maintenance,
     models,
@@ -168,6 +170,12 @@ class EmbeddedTransport:
 
     def export_audit(self, since: datetime | None, model: str | None) -> Iterator[AuditEvent]:
         return audit.export_audit(self.ctx, since, model)
+
+    def read_events(
+        self, after: int, model: str | None, types: list[str] | None, wait: float
+    ) -> tuple[list[RegistryEvent], int]:
+        page = feed.wait_events(self.ctx, feed.feed_query(after, model, types, wait))
+        return page.events, page.next
 
     # users, tokens, grants ---------------------------------------------------------
     def create_user(self, name: str, service: bool, role: str | None) -> User:

@@ -32,6 +32,7 @@ from modelyard.client.exchange import (
     retryable,
     rewinder,
 )
+from modelyard.client.http_events import EventCalls
 from modelyard.client.http_governance import GovernanceCalls
 from modelyard.config import Settings
 from modelyard.domain import names
@@ -75,7 +76,7 @@ def _alias(alias: str) -> str:
     return quote(names.alias_name(alias), safe="")
 
 
-class HttpTransport(GovernanceCalls):
+class HttpTransport(GovernanceCalls, EventCalls):
     local = False
 
     def __init__(

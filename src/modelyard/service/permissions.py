@@ -137,6 +137,10 @@ USE_CASES: dict[str, Rule] = {
     "audit.audit_head": fixed(P.AUDIT_READ),  # no model: a global viewer's grant
     "audit.export_audit": fixed(P.AUDIT_READ),  # of one model, or (no model) global
     "maintenance.fsck": fixed(P.STORE_MAINTAIN),
+    # the event feed: a viewer's read, filtered to the models the caller may read
+    "feed.read_events": READ,
+    "feed.wait_events": READ,  # re-reads through read_events, which checks
+    "feed.await_events": READ,
     "maintenance.blob_readable": RUNS_R,
     # identity
     "identity.create_user": fixed(P.USERS_MANAGE),

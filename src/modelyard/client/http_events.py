@@ -1,0 +1,33 @@
+"""The HTTP transport's event feed call (``GET /api/v1/events``). A mixin of
+:class:`~modelyard.client.http.HttpTransport`, using its request helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from modelyard.domain.events import RegistryEvent
+from modelyard.wire.feed import EventFeedOut, registry_event_to_domain
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def _batch(w: EventFeedOut) -> tuple[list[RegistryEvent], int]:
+    return [registry_event_to_domain(e) for e in w.events], w.next
+
+
+class EventCalls:
+    if TYPE_CHECKING:
+
+        def _get(self, shape: type[M], url: str, convert: Callable[[M], T], **params: Any) -> T: ...
+
+    def read_events(
+        self, after: int, model: str | None, types: list[str] | None, wait: float
+    ) -> tuple[list[RegistryEvent], int]:
+        kinds = ",".join(types) if types is not None else None
+        return self._get(
+            EventFeedOut, "/api/v1/events", _batch, after=after, model=model, type=kinds, wait=wait
+        )
