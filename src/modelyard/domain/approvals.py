@@ -98,8 +98,10 @@ def settings_update(
     if request_ttl_seconds is not None:
         # compare the number first: timedelta() itself overflows on huge values
         seconds = request_ttl_seconds
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or not (
-            MIN_TTL.total_seconds() <= seconds <= MAX_TTL.total_seconds()
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int)
+            or not (MIN_TTL.total_seconds() <= seconds <= MAX_TTL.total_seconds())
         ):
             raise InvalidArgument("request expiry must be between 1 minute and 365 days")
         ttl = timedelta(seconds=seconds)
