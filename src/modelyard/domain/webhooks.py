@@ -222,3 +222,33 @@ def after_attempt(
 def excerpt(body: bytes) -> str:
     """The first KiB of a response, for the log; undecodable bytes are replaced."""
     return body[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event on its way to one subscription; its attempts are the delivery log."""
+
+    id: str
+    subscription_id: str
+    seq: int  # the audit event's sequence: the order deliveries leave in
+    status: DeliveryStatus
+    attempts: int
+    created_at: datetime
+    next_at: datetime | None  # when it is due (PENDING only)
+    window_from: datetime  # the retry window opens here (creation, or a redelivery)
+    last_status: int | None = None
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class SealedSecrets:
+    """A subscription's signing secrets as stored (encrypted with the server key): the
+    current one, and during a rotation's grace period the one it replaced."""
+
+    current: str
+    previous: str | None = None
+    previous_until: datetime | None = None
+
+    def valid(self, now: datetime) -> list[str]:
+        grace = self.previous_until is not None and now < self.previous_until
+        return [self.current, self.previous] if grace and self.previous else [self.current]
