@@ -133,6 +133,14 @@ class FakeWebhookRepository:
     def list_attempts(self, delivery_id: str) -> list[Attempt]:
         return sorted(self._wh.attempts.get(delivery_id, []), key=lambda a: a.number)
 
+    def webhook_queue(self) -> tuple[int, datetime | None]:
+        return _queue(self._wh)
+
+
+def _queue(state: WebhookState) -> tuple[int, datetime | None]:
+    pending = [d for d in state.deliveries.values() if d.status is DeliveryStatus.PENDING]
+    return len(pending), min((d.created_at for d in pending), default=None)
+
 
 class PlainBox:
     """A SecretBox fake: reversible, and visibly not the secret itself."""

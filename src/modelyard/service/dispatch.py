@@ -51,6 +51,8 @@ class Dispatcher:
     lease: timedelta = timedelta(minutes=2)  # longer than one send can take
     batch: int = 20  # deliveries per subscription per call: others get their turn
     jitter: Callable[[], float] = field(default=random.random)
+    # told each attempt's outcome: "succeeded", "failed" (to be retried) or "dead"
+    observe: Callable[[str], None] = field(default=lambda _outcome: None)
 
 
 @dataclass(frozen=True)
@@ -174,3 +176,12 @@ def _record(
         )
         uow.repo.update_delivery(done)
         uow.commit()
+    outcome = "failed" if step.status is DeliveryStatus.PENDING else step.status.value
+    dispatcher.observe(outcome)
+
+
+def queue_state(ctx: Context) -> tuple[int, datetime | None]:
+    """Pending deliveries and when the oldest of them was queued (for the metrics)."""
+    with ctx.uow(write=False) as uow:
+        require(uow.repo, ctx.caller, "dispatch.queue_state")
+        return uow.repo.webhook_queue()

@@ -165,7 +165,8 @@ USE_CASES: dict[str, Rule] = {
     "webhooks.list_deliveries": HOOKS,
     "webhooks.list_attempts": HOOKS,
     "webhooks.redeliver": HOOKS,
-    "dispatch.deliver_due": HOOKS,  # the server's own dispatcher runs unrestricted
+    "dispatch.deliver_due": HOOKS,
+    "dispatch.queue_state": HOOKS,  # the server's own dispatcher runs unrestricted
 }
 
 # Public functions that take a Context but are steps of another use case, never called by

@@ -293,6 +293,9 @@ class Repository(Protocol):
 
     def add_attempt(self, attempt: Attempt) -> None: ...
     def list_attempts(self, delivery_id: str) -> list[Attempt]: ...
+    def webhook_queue(self) -> tuple[int, datetime | None]:
+        """How many deliveries are pending, and the creation time of the oldest."""
+        ...
 
 
 @dataclass(frozen=True)

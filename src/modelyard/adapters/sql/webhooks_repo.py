@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy import Row, delete, func, insert, or_, select, update
 
 from modelyard.adapters.sql import tables as t
 from modelyard.adapters.sql.audit_repo import _event
@@ -239,3 +239,12 @@ class WebhookRepositoryMixin(RepoBase):
             )
             for r in self.conn.execute(q)
         ]
+
+    def webhook_queue(self) -> tuple[int, datetime | None]:
+        q = select(func.count(), func.min(_d.c.created_at)).where(
+            _d.c.status == DeliveryStatus.PENDING.value
+        )
+        count, oldest = self.conn.execute(q).one()
+        if oldest is not None and oldest.tzinfo is None:  # an aggregate skips the column type
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), oldest
