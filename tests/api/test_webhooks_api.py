@@ -142,3 +142,13 @@ def test_webhooks_below_admin_are_forbidden(authed: AuthServer, role: str) -> No
 def test_webhooks_as_admin_are_allowed(authed: AuthServer) -> None:
     body = {"url": TARGET, "events": ["*"]}
     assert authed.http.post("/api/v1/webhooks", json=body).status_code == 201
+
+
+def test_create_webhook_with_an_idempotency_key_stores_no_secret(hooked: Server) -> None:
+    body = {"url": TARGET, "events": ["*"]}
+    response = hooked.http.post("/api/v1/webhooks", json=body, headers={"Idempotency-Key": "k1"})
+    secret = response.json()["secret"]
+    with hooked.registry.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT * FROM request_keys").fetchall()
+    assert secret not in repr(rows)
+    assert secret.removeprefix("whsec_") not in repr(rows)
