@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from modelyard.adapters.http_sender import HttpSender
-from modelyard.adapters.secrets import FernetSecretBox
 from modelyard.api.metrics import Metrics
-from modelyard.bootstrap import Runtime
+from modelyard.bootstrap import Runtime, webhook_tools
 from modelyard.config import Settings
 from modelyard.errors import ModelyardError, Unavailable
 from modelyard.service.dispatch import Dispatcher, deliver_due, queue_state
-from modelyard.service.ports import SecretBox
+from modelyard.service.ports import SecretBox, WebhookSender
 
 log = logging.getLogger("modelyard.webhooks")
 INTERVAL = 1.0
@@ -29,7 +28,7 @@ INTERVAL = 1.0
 @dataclass(frozen=True)
 class WebhookRuntime:
     box: SecretBox | None  # None: no MODELYARD_SECRET_KEY, so no subscriptions can be made
-    sender: HttpSender
+    sender: WebhookSender
     window: timedelta = timedelta(hours=24)
 
     def secret_box(self) -> SecretBox:
@@ -41,13 +40,8 @@ class WebhookRuntime:
 def webhook_runtime(settings: Settings | None) -> WebhookRuntime:
     if settings is None:
         return WebhookRuntime(None, HttpSender())
-    key = settings.secret_key.get_secret_value() if settings.secret_key else ""
-    hosts = [h for h in settings.webhook_allow_hosts.split(",") if h.strip()]
-    return WebhookRuntime(
-        FernetSecretBox(key) if key.strip() else None,
-        HttpSender(allow_hosts=hosts, allow_http=settings.webhook_allow_http),
-        timedelta(seconds=settings.webhook_retry_window_seconds),
-    )
+    box, sender, window = webhook_tools(settings)
+    return WebhookRuntime(box, sender, window)
 
 
 def _pass(registry: Runtime, dispatcher: Dispatcher, metrics: Metrics) -> None:

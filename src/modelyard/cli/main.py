@@ -33,6 +33,7 @@ from modelyard.cli import (
     tokens,
     users,
     versions,
+    webhooks,
 )
 from modelyard.cli.common import Options
 from modelyard.cli.import_mlflow import import_mlflow
@@ -73,6 +74,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(grants.app, name="grants")
 app.add_typer(audit.app, name="audit")
+app.add_typer(webhooks.app, name="webhooks")
 stages.register(app)
 server.register(app)
 db.register(app)

@@ -33,6 +33,7 @@ from modelyard.client.exchange import (
     rewinder,
 )
 from modelyard.client.http_governance import GovernanceCalls
+from modelyard.client.http_webhooks import WebhookCalls
 from modelyard.config import Settings
 from modelyard.domain import names
 from modelyard.domain.entities import (
@@ -75,7 +76,7 @@ def _alias(alias: str) -> str:
     return quote(names.alias_name(alias), safe="")
 
 
-class HttpTransport(GovernanceCalls):
+class HttpTransport(GovernanceCalls, WebhookCalls):
     local = False
 
     def __init__(

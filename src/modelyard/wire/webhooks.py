@@ -7,7 +7,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
-from modelyard.domain.webhooks import Attempt, Delivery, Subscription
+from modelyard.domain.webhooks import (
+    Attempt,
+    AttemptResult,
+    Delivery,
+    DeliveryStatus,
+    Subscription,
+)
 from modelyard.wire.common import Strict
 
 
@@ -76,6 +82,7 @@ class DeliveryOut(BaseModel):
     attempts: int
     created_at: datetime
     next_at: datetime | None
+    window_from: datetime  # the retry window opened here
     last_status: int | None
     last_error: str
 
@@ -118,6 +125,7 @@ def delivery_out(d: Delivery) -> DeliveryOut:
         attempts=d.attempts,
         created_at=d.created_at,
         next_at=d.next_at,
+        window_from=d.window_from,
         last_status=d.last_status,
         last_error=d.last_error,
     )
@@ -133,3 +141,40 @@ def attempt_out(a: Attempt) -> AttemptOut:
         response=r.excerpt,
         error=r.error,
     )
+
+
+def webhook_to_domain(out: WebhookOut) -> Subscription:
+    return Subscription(
+        out.id,
+        out.url,
+        frozenset(out.events),
+        out.model,
+        out.enabled,
+        out.description,
+        out.created_at,
+        out.created_by,
+    )
+
+
+def delivery_to_domain(out: DeliveryOut) -> Delivery:
+    return Delivery(
+        out.id,
+        out.webhook,
+        out.seq,
+        DeliveryStatus(out.status),
+        out.attempts,
+        out.created_at,
+        out.next_at,
+        out.window_from,
+        out.last_status,
+        out.last_error,
+    )
+
+
+def attempt_to_domain(delivery_id: str, out: AttemptOut) -> Attempt:
+    result = AttemptResult(out.status, out.latency_ms, out.response, out.error)
+    return Attempt(delivery_id, out.number, out.at, result)
+
+
+def ping_to_domain(out: PingOut) -> AttemptResult:
+    return AttemptResult(out.status, out.latency_ms, out.response, out.error)
