@@ -34,13 +34,20 @@ class Receiver:
         self.script = list(script)
         self.received: list[Received] = []
         self.release = threading.Event()
-        self._lock = threading.Lock()
+        self._arrived = threading.Condition()
         self.url = ""
 
     def next_reply(self, request: Received) -> Reply:
-        with self._lock:
+        with self._arrived:
             self.received.append(request)
+            self._arrived.notify_all()
             return self.script.pop(0) if self.script else Reply()
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> bool:
+        """Block until ``count`` requests arrived (for a server's own dispatcher, which runs
+        on wall time); bounded, so a broken dispatcher fails the test instead of hanging."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.received) >= count, timeout)
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
