@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from modelyard.adapters.http_sender import HttpSender
 from modelyard.adapters.secrets import FernetSecretBox
 from modelyard.api.dispatcher import WebhookRuntime
+from modelyard.cli.server import export_webhooks
+from modelyard.config import Settings
 from tests.cli.support import assert_error, cli, ok, ok_json
 
 KEY = Fernet.generate_key().decode()
@@ -71,3 +73,13 @@ def test_webhooks_update_disable_show_deliveries_delete(hooks: Path) -> None:
     assert ok_json("webhooks", "deliveries", hook)["items"] == []
     ok("webhooks", "delete", hook)
     assert_error(cli("webhooks", "show", hook), "RESOURCE_NOT_FOUND")
+
+
+def test_server_webhook_flags_reach_the_workers_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # set first, so the monkeypatch restores what export_webhooks overwrites
+    monkeypatch.setenv("MODELYARD_WEBHOOK_ALLOW_HOSTS", "")
+    monkeypatch.setenv("MODELYARD_WEBHOOK_ALLOW_HTTP", "0")
+    export_webhooks("ci.internal,127.0.0.1", True)
+    settings = Settings()
+    assert settings.webhook_allow_hosts == "ci.internal,127.0.0.1"
+    assert settings.webhook_allow_http is True

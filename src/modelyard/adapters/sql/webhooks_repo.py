@@ -140,17 +140,17 @@ class WebhookRepositoryMixin(RepoBase):
         )
 
     def claim_webhooks(self, owner: str, now: datetime, until: datetime) -> list[str]:
-        q = (
-            select(_s.c.id)
-            .where(_s.c.enabled.is_(True), or_(_s.c.lease_until.is_(None), _s.c.lease_until < now))
-            .order_by(_s.c.id)
-        )
+        free = or_(_s.c.lease_until.is_(None), _s.c.lease_until < now)
+        q = select(_s.c.id).where(_s.c.enabled.is_(True), free).order_by(_s.c.id)
         if self.lock_rows:
             q = q.with_for_update(skip_locked=True)
         ids = [str(i) for i in self.conn.execute(q).scalars()]
         if ids:
+            # the lease condition again: a row is leased only while still free
             self.conn.execute(
-                update(_s).where(_s.c.id.in_(ids)).values(lease_owner=owner, lease_until=until)
+                update(_s)
+                .where(_s.c.id.in_(ids), free)
+                .values(lease_owner=owner, lease_until=until)
             )
         return ids
 
