@@ -79,6 +79,16 @@ def _redacted(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
+def _secret(given: str | None) -> tuple[str, str | None]:
+    """The secret to store, and the same when it was generated (to show once): a secret
+    the caller brought is checked before anything is stored, and never echoed."""
+    if given is not None:
+        secret_key(given)
+        return given, None
+    made = new_secret(random_source.token_bytes(SECRET_BYTES))
+    return made, made
+
+
 def _audit(ctx: Context, repo: Repository, action: str, sub: Subscription) -> None:
     after: dict[str, Any] = {
         "webhook": sub.id,
@@ -96,12 +106,7 @@ def create_webhook(
     """Subscribe a URL to event types; it hears changes from now on."""
     sender.check_url(spec.url)
     kinds = event_types(spec.events)
-    generated = (
-        None if spec.secret is not None else new_secret(random_source.token_bytes(SECRET_BYTES))
-    )
-    secret = spec.secret if spec.secret is not None else generated
-    assert secret is not None  # one of the two is set; narrows for mypy
-    secret_key(secret)  # refuse an unusable secret before storing it
+    secret, generated = _secret(spec.secret)
     sub = Subscription(
         ctx.new_id(),
         spec.url,
@@ -182,10 +187,7 @@ def rotate_secret(
     receivers switch at their own pace. Returns the new secret when it was generated."""
     if not timedelta(0) <= grace <= MAX_GRACE:
         raise InvalidArgument("grace must be between 0 and 30 days")
-    generated = None if secret is not None else new_secret(random_source.token_bytes(SECRET_BYTES))
-    fresh = secret if secret is not None else generated
-    assert fresh is not None
-    secret_key(fresh)
+    fresh, generated = _secret(secret)
     with ctx.uow(write=True) as uow:
         require(uow.repo, ctx.caller, "webhooks.rotate_secret")
         sub = uow.repo.get_webhook(sub_id)
