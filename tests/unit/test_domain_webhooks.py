@@ -124,6 +124,8 @@ def test_wants_filters_by_type_and_model() -> None:
     assert not subscription().wants(event("version.created"))
     assert not subscription("Other").wants(event())
     assert subscription("Fraud").wants(event())
+    assert subscription("fraud").wants(event())
+    assert not subscription("Fraud").wants(event(model=None))
 
 
 @pytest.mark.parametrize(

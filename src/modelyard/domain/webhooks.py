@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from modelyard.domain import names
 from modelyard.domain.events import RegistryEvent
 from modelyard.errors import InvalidArgument
 
@@ -55,7 +56,10 @@ class Subscription:
         """Whether this subscription hears the event."""
         if event.type not in self.events:
             return False
-        return self.model is None or event.model == self.model
+        if self.model is None:
+            return True
+        # names compare as the registry compares them (case-insensitively, normalised)
+        return event.model is not None and names.name_key(event.model) == names.name_key(self.model)
 
 
 @dataclass(frozen=True)
