@@ -58,6 +58,7 @@ from tests.fake_search import (
     _version_matches,
     _version_sort_value,
 )
+from tests.fake_webhooks import FakeWebhookRepository
 
 _V = TypeVar("_V")
 
@@ -94,7 +95,11 @@ class RegistryState:
 
 
 class FakeRepository(
-    FakeAuditRepository, FakeMlflowRepository, FakeIdentityRepository, FakeApprovalRepository
+    FakeAuditRepository,
+    FakeMlflowRepository,
+    FakeIdentityRepository,
+    FakeApprovalRepository,
+    FakeWebhookRepository,
 ):
     """A dict-backed Repository with the lookups, ordering and constraints of the SQL one."""
 

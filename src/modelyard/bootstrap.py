@@ -6,7 +6,7 @@ import getpass
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -18,7 +18,7 @@ from modelyard.domain.identity import Principal, Role, ScopeKind
 from modelyard.errors import InvalidArgument
 from modelyard.service import identity
 from modelyard.service.context import Context
-from modelyard.service.ports import BlobStore
+from modelyard.service.ports import BlobStore, SecretBox, WebhookSender
 
 
 def utc_now() -> datetime:
@@ -137,3 +137,16 @@ def ensure_admin(settings: Settings) -> bool:
         return False
     finally:
         runtime.close()
+
+
+def webhook_tools(settings: Settings) -> tuple[SecretBox | None, WebhookSender, timedelta]:
+    """What webhooks need from the settings: the box sealing secrets (None without
+    MODELYARD_SECRET_KEY), the outbound sender and the retry window."""
+    from modelyard.adapters.http_sender import HttpSender
+    from modelyard.adapters.secrets import FernetSecretBox
+
+    key = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    hosts = [h for h in settings.webhook_allow_hosts.split(",") if h.strip()]
+    box = FernetSecretBox(key) if key.strip() else None
+    sender = HttpSender(allow_hosts=hosts, allow_http=settings.webhook_allow_http)
+    return box, sender, timedelta(seconds=settings.webhook_retry_window_seconds)

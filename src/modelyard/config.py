@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""  # CIDR[,CIDR]: the only peers whose proxy header is honoured
     # client: the API token sent as ``Authorization: Bearer`` (never in a URL, never logged)
     token: SecretStr | None = None
+    # webhooks: the key sealing subscription secrets (comma-separated: the first seals, all
+    # open, for rotating it); hosts deliveries may reach although they resolve inward; plain
+    # http; how long a failing delivery is retried before it is dead-lettered
+    secret_key: SecretStr | None = None
+    webhook_allow_hosts: str = ""
+    webhook_allow_http: bool = False
+    webhook_retry_window_seconds: PositiveInt = 24 * 3600
+    webhook_dispatch: bool = True  # a dispatcher in every server process
 
     def db_url(self) -> str:
         return self.db or f"sqlite:///{(self.home / 'registry.db').resolve()}"

@@ -60,6 +60,7 @@ ALLOWED = {
         "grants.manage",
         "store.maintain",
         "audit.verify",
+        "webhooks.manage",
     },
 }
 

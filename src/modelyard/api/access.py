@@ -90,6 +90,17 @@ ROUTE_ACCESS: dict[str, Access] = {
     "GET /api/v1/audit/verify": "audit.check_chain",
     "GET /api/v1/audit/head": "audit.audit_head",
     "GET /api/v1/audit/export": "audit.export_audit",
+    # /api/v1 webhooks (admin only)
+    "POST /api/v1/webhooks": "webhooks.create_webhook",
+    "GET /api/v1/webhooks": "webhooks.list_webhooks",
+    "GET /api/v1/webhooks/{webhook_id}": "webhooks.get_webhook",
+    "PATCH /api/v1/webhooks/{webhook_id}": "webhooks.update_webhook",
+    "DELETE /api/v1/webhooks/{webhook_id}": "webhooks.delete_webhook",
+    "POST /api/v1/webhooks/{webhook_id}/rotate-secret": "webhooks.rotate_secret",
+    "POST /api/v1/webhooks/{webhook_id}/test": "webhooks.ping_webhook",
+    "GET /api/v1/webhooks/{webhook_id}/deliveries": "webhooks.list_deliveries",
+    "GET /api/v1/webhooks/deliveries/{delivery_id}/attempts": "webhooks.list_attempts",
+    "POST /api/v1/webhooks/deliveries/{delivery_id}/redeliver": "webhooks.redeliver",
     # /api/v1 protected aliases and approvals (approving checks the change's own right)
     "GET /api/v1/models/{name}/settings": "approvals.get_settings",
     "PATCH /api/v1/models/{name}/settings": "approvals.update_settings",

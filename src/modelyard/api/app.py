@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from modelyard.api import errors
 from modelyard.api.access import enforce
 from modelyard.api.auth import AuthConfig, Authenticate, parse_networks
+from modelyard.api.dispatcher import dispatching, webhook_runtime
 from modelyard.api.edge import EdgeGuard
 from modelyard.api.idempotency import Idempotency
 from modelyard.api.limits import BodyLimit
@@ -31,6 +32,7 @@ from modelyard.api.routes import (
     models,
     runs,
     versions,
+    webhooks,
 )
 from modelyard.bootstrap import Runtime, build
 from modelyard.config import DEFAULT_MAX_BLOB_BYTES, Settings
@@ -39,6 +41,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     models.router,
     versions.router,
     approvals.router,
+    webhooks.router,
     blobs.router,
     runs.router,
     audit.router,
@@ -95,7 +98,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.registry is None:
             app.state.registry = build(settings or Settings())
-        yield
+        dispatch = settings is not None and settings.webhook_dispatch
+        async with dispatching(app.state.registry, app.state.webhooks, metrics, on=dispatch):
+            yield
         if registry is None:
             app.state.registry.close()
 
@@ -108,6 +113,7 @@ def create_app(
         middleware=middleware(metrics, allowed_hosts, max_blob, auth),
     )
     app.state.registry, app.state.metrics, app.state.auth = registry, metrics, auth
+    app.state.webhooks = webhook_runtime(settings)
     errors.install(app)
     for router in ROUTERS:
         # default deny: a route without an entry in api.access.ROUTE_ACCESS is refused

@@ -26,8 +26,9 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PREFIX = "/api/v1/"
 # content-addressed uploads are idempotent by nature, and stream bodies of any size; a new
 # token's answer holds its secret and a password body its password, and neither may be
-# stored (nor a hash of the body, which for a password is an unsalted hash of it)
-EXEMPT = ("/api/v1/blobs/", "/api/v1/tokens")
+# stored (nor a hash of the body, which for a password is an unsalted hash of it); the
+# same holds for a webhook's signing secret, in a creation or rotation body or answer
+EXEMPT = ("/api/v1/blobs/", "/api/v1/tokens", "/api/v1/webhooks")
 SENSITIVE_SUFFIX = "/password"
 HEADER = b"idempotency-key"
 WAIT_POLLS, POLL_SECONDS = 40, 0.05  # how long a retry waits for the first answer: 2 s

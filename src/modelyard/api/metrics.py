@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard.api.errors import error_response, log_unexpected
@@ -29,6 +29,23 @@ class Metrics:
             "modelyard_http_request_seconds",
             "HTTP request latency by route",
             ["method", "route"],
+            registry=self.registry,
+        )
+
+        self.webhook_deliveries = Counter(
+            "modelyard_webhook_deliveries_total",
+            "Webhook delivery attempts by outcome (succeeded, failed, dead)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.webhook_queue = Gauge(
+            "modelyard_webhook_queue_depth",
+            "Webhook deliveries waiting to be sent",
+            registry=self.registry,
+        )
+        self.webhook_oldest = Gauge(
+            "modelyard_webhook_oldest_pending_seconds",
+            "Age of the oldest pending webhook delivery",
             registry=self.registry,
         )
 

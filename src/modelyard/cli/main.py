@@ -34,6 +34,7 @@ from modelyard.cli import (
     tokens,
     users,
     versions,
+    webhooks,
 )
 from modelyard.cli.common import Options
 from modelyard.cli.import_mlflow import import_mlflow
@@ -75,6 +76,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(grants.app, name="grants")
 app.add_typer(audit.app, name="audit")
 app.add_typer(events.app, name="events", no_args_is_help=True)
+app.add_typer(webhooks.app, name="webhooks")
 stages.register(app)
 server.register(app)
 db.register(app)

@@ -70,6 +70,22 @@ Migrate = Annotated[
     ),
 ]
 LogLevel = Annotated[str, typer.Option(help="debug, info, warning or error.")]
+HookHosts = Annotated[
+    str | None,
+    typer.Option(
+        envvar="MODELYARD_WEBHOOK_ALLOW_HOSTS",
+        help="host[,host]: webhook targets allowed although they resolve to loopback, "
+        "private or link-local addresses (refused otherwise).",
+    ),
+]
+HookHttp = Annotated[
+    bool,
+    typer.Option(
+        "--webhook-allow-http",
+        envvar="MODELYARD_WEBHOOK_ALLOW_HTTP",
+        help="Allow plain-http webhook targets (https only otherwise).",
+    ),
+]
 
 
 def export_store(db: str | None, artifacts: str | None, home: str | None) -> None:
@@ -96,14 +112,18 @@ def server(
     trusted_proxies: Proxies = None,
     migrate: Migrate = True,
     log_level: LogLevel = "info",
+    webhook_allow_hosts: HookHosts = None,
+    webhook_allow_http: HookHttp = False,
 ) -> None:
-    """Serve the registry's REST API (/api/v1, OpenAPI at /docs) until interrupted."""
+    """Serve the registry's REST API (/api/v1, OpenAPI at /docs) until interrupted.
+    Webhooks need MODELYARD_SECRET_KEY (it seals their signing secrets)."""
     from modelyard.api.server import auth_required, serve
     from modelyard.bootstrap import prepare_store
     from modelyard.config import Settings
 
     export_store(db, artifacts, home)
     os.environ["MODELYARD_MIGRATE"] = "1" if migrate else "0"
+    export_webhooks(webhook_allow_hosts, webhook_allow_http)
     # a trusted proxy header only means something with authentication on
     on = auth_required(host, auth or trusted_proxy_header is not None, insecure)
     export_auth(on, trusted_proxy_header, trusted_proxies)
@@ -112,6 +132,13 @@ def server(
     if on:
         start_auth(Settings())
     serve(host, port, workers, insecure, log_level)
+
+
+def export_webhooks(allow_hosts: str | None, allow_http: bool) -> None:
+    """Put the webhook options where every worker's ``Settings()`` reads them."""
+    if allow_hosts is not None:
+        os.environ["MODELYARD_WEBHOOK_ALLOW_HOSTS"] = allow_hosts
+    os.environ["MODELYARD_WEBHOOK_ALLOW_HTTP"] = "1" if allow_http else "0"
 
 
 def export_auth(on: bool, header: str | None, proxies: str | None) -> None:

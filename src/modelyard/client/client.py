@@ -13,6 +13,7 @@ from modelyard.client.fetch import fetch_cached, fetch_to
 from modelyard.client.governance import GovernanceMethods
 from modelyard.client.progress import transfer_progress
 from modelyard.client.transport import Transport
+from modelyard.client.webhooks import WebhookMethods
 from modelyard.config import Settings
 from modelyard.domain.approvals import ApprovalRequest
 from modelyard.domain.digests import sha256_hex
@@ -43,7 +44,7 @@ def _transport(uri: str | None, settings: Settings) -> Transport:
     return open_embedded(target, settings)
 
 
-class Client(GovernanceMethods, EventMethods):
+class Client(GovernanceMethods, EventMethods, WebhookMethods):
     """The registry's operations. ``Client()`` uses ``MODELYARD_URI``, else ``./modelyard``."""
 
     def __init__(

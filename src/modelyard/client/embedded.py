@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from modelyard.bootstrap import Runtime, build
+from modelyard.bootstrap import Runtime, build, webhook_tools
 from modelyard.config import Settings
 from modelyard.domain.approvals import ApprovalRequest, ModelSettings, SettingsUpdate
 from modelyard.domain.audit import ChainReport, Head
@@ -27,6 +27,8 @@ from modelyard.domain.identity import Grant, User
 from modelyard.domain.lineage import RunSpec
 from modelyard.domain.streams import Readable, ReadStream
 from modelyard.domain.tokens import ApiToken
+from modelyard.domain.webhooks import Attempt, AttemptResult, Delivery, Subscription
+from modelyard.errors import Unavailable
 from modelyard.service import (
     approvals,
     audit,
@@ -37,17 +39,29 @@ from modelyard.service import (
     runs,
     stages,
     versions,
+    webhooks,
 )
+from modelyard.service.ports import SecretBox, WebhookSender
+from modelyard.service.webhooks import WebhookChange, WebhookSpec
 from modelyard.wire import applying_to
 
 
 class EmbeddedTransport:
     local = True
 
-    def __init__(self, registry: Runtime) -> None:
+    def __init__(self, registry: Runtime, settings: Settings | None = None) -> None:
         self.registry = registry
         self.ctx = registry.context
         self.user = self.ctx.actor
+        self.settings = settings
+
+    def _hooks(self) -> tuple[SecretBox, WebhookSender]:
+        """The secret box and sender of the settings: the embedded store manages
+        subscriptions; a server on the same store delivers them."""
+        box, sender, _window = webhook_tools(self.settings or Settings())
+        if box is None:
+            raise Unavailable("webhooks need MODELYARD_SECRET_KEY (it seals their secrets)")
+        return box, sender
 
     def create_model(self, name: str, description: str, tags: dict[str, str]) -> RegisteredModel:
         return models.create_model(self.ctx, name, description, tags)
@@ -240,6 +254,61 @@ class EmbeddedTransport:
     def expire_approvals(self) -> int:
         return approvals.expire_requests(self.ctx)
 
+    # webhooks -------------------------------------------------------------------------
+    def create_webhook(
+        self,
+        url: str,
+        events: list[str],
+        model: str | None,
+        description: str,
+        secret: str | None,
+    ) -> tuple[Subscription, str | None]:
+        box, sender = self._hooks()
+        spec = WebhookSpec(url, events, model, description, secret)
+        created = webhooks.create_webhook(self.ctx, box, sender, spec)
+        return created.subscription, created.secret
+
+    def list_webhooks(self) -> list[Subscription]:
+        return webhooks.list_webhooks(self.ctx)
+
+    def get_webhook(self, webhook_id: str) -> Subscription:
+        return webhooks.get_webhook(self.ctx, webhook_id)
+
+    def update_webhook(
+        self,
+        webhook_id: str,
+        url: str | None,
+        events: list[str] | None,
+        model: str | None,
+        all_models: bool,
+        enabled: bool | None,
+        description: str | None,
+    ) -> Subscription:
+        change = WebhookChange(url, events, model, all_models, enabled, description)
+        return webhooks.update_webhook(self.ctx, self._hooks()[1], webhook_id, change)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        webhooks.delete_webhook(self.ctx, webhook_id)
+
+    def rotate_webhook_secret(
+        self, webhook_id: str, secret: str | None, grace_seconds: int
+    ) -> str | None:
+        grace = timedelta(seconds=grace_seconds)
+        return webhooks.rotate_secret(self.ctx, self._hooks()[0], webhook_id, secret, grace)
+
+    def ping_webhook(self, webhook_id: str) -> AttemptResult:
+        box, sender = self._hooks()
+        return webhooks.ping_webhook(self.ctx, box, sender, webhook_id)
+
+    def webhook_deliveries(self, webhook_id: str, limit: int) -> list[Delivery]:
+        return webhooks.list_deliveries(self.ctx, webhook_id, limit)
+
+    def delivery_attempts(self, delivery_id: str) -> list[Attempt]:
+        return webhooks.list_attempts(self.ctx, delivery_id)
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        return webhooks.redeliver(self.ctx, delivery_id)
+
     def close(self) -> None:
         self.registry.close()
 
@@ -249,4 +318,4 @@ def open_embedded(target: str | None, settings: Settings) -> EmbeddedTransport:
     if target:
         path = Path(target.removeprefix("file://"))
         settings = settings.model_copy(update={"home": path})
-    return EmbeddedTransport(build(settings))
+    return EmbeddedTransport(build(settings), settings)

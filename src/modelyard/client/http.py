@@ -34,6 +34,7 @@ from modelyard.client.exchange import (
 )
 from modelyard.client.http_events import EventCalls
 from modelyard.client.http_governance import GovernanceCalls
+from modelyard.client.http_webhooks import WebhookCalls
 from modelyard.config import Settings
 from modelyard.domain import names
 from modelyard.domain.entities import (
@@ -76,7 +77,7 @@ def _alias(alias: str) -> str:
     return quote(names.alias_name(alias), safe="")
 
 
-class HttpTransport(GovernanceCalls, EventCalls):
+class HttpTransport(GovernanceCalls, EventCalls, WebhookCalls):
     local = False
 
     def __init__(

@@ -80,6 +80,7 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     TOKENS_MANAGE = "tokens.manage"  # other principals' tokens; one's own need no grant
     GRANTS_MANAGE = "grants.manage"
+    WEBHOOKS_MANAGE = "webhooks.manage"  # subscriptions see every published change
 
 
 V, E, M, A = Role.VIEWER, Role.EDITOR, Role.MAINTAINER, Role.ADMIN
@@ -109,6 +110,7 @@ RULES: dict[Permission, tuple[Role, Reach]] = {
     Permission.USERS_MANAGE: (A, _GL),
     Permission.TOKENS_MANAGE: (A, _GL),
     Permission.GRANTS_MANAGE: (A, _GL),
+    Permission.WEBHOOKS_MANAGE: (A, _GL),
 }
 
 _STAGE_PERMISSION = {

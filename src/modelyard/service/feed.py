@@ -131,14 +131,12 @@ def read_events(ctx: Context, query: FeedQuery, *, scan: int = SCAN) -> FeedPage
     with ctx.uow(write=False) as uow:
         repo = uow.repo
         scope, model_id = _scope(repo, ctx, query.model)
-        # sequence numbers are contiguous from 1, so the entry after ``after`` sits at
-        # offset ``after``
         head, _ = repo.audit_head(lock=False)
         if query.after > head:
             # a cursor from another registry, or a store restored from an older backup:
             # waiting would never end, so say so
             raise InvalidArgument(f"after {query.after} is beyond the last event ({head})")
-        batch = repo.list_audit(None, None, query.after, max(1, scan))
+        batch = repo.audit_after(query.after, max(1, scan))
         found: list[RegistryEvent] = []
         cursor = query.after
         for entry in batch:

@@ -68,6 +68,7 @@ def open_to_all(_target: Target) -> None:
 
 
 READ, RUNS_R, RUNS_W = fixed(P.MODEL_READ), fixed(P.RUN_READ), fixed(P.RUN_WRITE)
+HOOKS = fixed(P.WEBHOOKS_MANAGE)
 
 USE_CASES: dict[str, Rule] = {
     # registered models
@@ -157,6 +158,19 @@ USE_CASES: dict[str, Rule] = {
     "identity.set_grant": fixed(P.GRANTS_MANAGE),
     "identity.revoke_grant": fixed(P.GRANTS_MANAGE),
     "identity.list_grants": own_or(P.GRANTS_MANAGE),
+    # webhooks: a subscription hears every published change, so admins only
+    "webhooks.create_webhook": HOOKS,
+    "webhooks.list_webhooks": HOOKS,
+    "webhooks.get_webhook": HOOKS,
+    "webhooks.update_webhook": HOOKS,
+    "webhooks.delete_webhook": HOOKS,
+    "webhooks.rotate_secret": HOOKS,
+    "webhooks.ping_webhook": HOOKS,
+    "webhooks.list_deliveries": HOOKS,
+    "webhooks.list_attempts": HOOKS,
+    "webhooks.redeliver": HOOKS,
+    "dispatch.deliver_due": HOOKS,
+    "dispatch.queue_state": HOOKS,  # the server's own dispatcher runs unrestricted
 }
 
 # Public functions that take a Context but are steps of another use case, never called by

@@ -69,6 +69,12 @@ class AuditRepositoryMixin(RepoBase):
         )
         return [_event(r) for r in self.conn.execute(q)]
 
+    def audit_after(self, seq: int, limit: int) -> list[AuditEvent]:
+        """The events after ``seq``, oldest first: how feeds and dispatchers follow the trail."""
+        ev = t.audit_events
+        q = select(ev).where(ev.c.seq > seq).order_by(ev.c.seq).limit(limit)
+        return [_event(r) for r in self.conn.execute(q)]
+
     def get_model_id(self, name: str, *, deleted: bool = False) -> str:
         models = t.registered_models
         q = select(models.c.id).where(models.c.name_key == names.name_key(name))

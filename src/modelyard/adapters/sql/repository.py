@@ -12,6 +12,7 @@ from modelyard.adapters.sql.mlflow_repo import MlflowRepositoryMixin
 from modelyard.adapters.sql.models_repo import ModelRepositoryMixin
 from modelyard.adapters.sql.runs_repo import RunRepositoryMixin
 from modelyard.adapters.sql.versions_repo import VersionRepositoryMixin
+from modelyard.adapters.sql.webhooks_repo import WebhookRepositoryMixin
 
 
 class SqlRepository(
@@ -22,5 +23,6 @@ class SqlRepository(
     MlflowRepositoryMixin,
     IdentityRepositoryMixin,
     ApprovalRepositoryMixin,
+    WebhookRepositoryMixin,
 ):
     """The Repository port; see modelyard.service.ports."""

@@ -367,3 +367,57 @@ approval_requests = Table(
 )
 Index("ix_approval_requests_model_target", approval_requests.c.model_id, approval_requests.c.target)
 Index("ix_approval_requests_status", approval_requests.c.status)
+
+# Webhook subscriptions and their delivery log (migration 0006) --------------------------
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("model", String(256), nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("secret", Text, nullable=False),  # sealed with MODELYARD_SECRET_KEY
+    Column("previous_secret", Text, nullable=True),
+    Column("previous_until", UtcDateTime, nullable=True),
+    Column("cursor", BigInteger, nullable=False),  # the last audit seq looked at
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(256), nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("subscription_id", ID, ForeignKey("webhook_subscriptions.id"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_at", UtcDateTime, nullable=True),
+    Column("window_from", UtcDateTime, nullable=False),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=False),
+)
+Index(
+    "ix_webhook_deliveries_sub_status",
+    webhook_deliveries.c.subscription_id,
+    webhook_deliveries.c.status,
+    webhook_deliveries.c.seq,
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("delivery_id", ID, ForeignKey("webhook_deliveries.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("latency_ms", Integer, nullable=False),
+    Column("excerpt", Text, nullable=False),
+    Column("error", Text, nullable=False),
+)
