@@ -139,6 +139,8 @@ def test_wants_filters_by_type_and_model() -> None:
         ("-5", None),
         (None, None),
         ("99999999", MAX_RETRY_AFTER),
+        ("²", None),  # a digit to str.isdigit, not to int()
+        ("١٢٠", None),  # Arabic-Indic digits: not delta-seconds in HTTP
     ],
 )
 def test_parse_retry_after_reads_seconds_and_dates(

@@ -168,7 +168,7 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit() and len(text) <= 12:
+    if text.isascii() and text.isdigit() and len(text) <= 12:  # '²'.isdigit() is True too
         delay = timedelta(seconds=int(text))
     else:
         try:
