@@ -52,13 +52,15 @@ CHECKS = [
 
 
 def test_api_never_errors_and_matches_its_schema(api_schema: schemathesis.BaseSchema) -> None:
+    # 20 fresh examples per operation per run (no example database): every CI run explores
+    # new inputs, and the suite stays inside its time budget as operations are added
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) > 20
     for operation in operations:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+            max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck)
         )
         def fuzz(case: schemathesis.Case) -> None:
             case.call_and_validate(checks=CHECKS)
