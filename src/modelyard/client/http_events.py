@@ -3,27 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from pydantic import BaseModel
-
+from modelyard.client.http_parts import TransportPart
 from modelyard.domain.events import RegistryEvent
 from modelyard.wire.feed import EventFeedOut, registry_event_to_domain
-
-M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
 
 
 def _batch(w: EventFeedOut) -> tuple[list[RegistryEvent], int]:
     return [registry_event_to_domain(e) for e in w.events], w.next
 
 
-class EventCalls:
-    if TYPE_CHECKING:
-
-        def _get(self, shape: type[M], url: str, convert: Callable[[M], T], **params: Any) -> T: ...
-
+class EventCalls(TransportPart):
     def read_events(
         self, after: int, model: str | None, types: list[str] | None, wait: float
     ) -> tuple[list[RegistryEvent], int]:

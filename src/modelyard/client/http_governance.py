@@ -8,9 +8,9 @@ small; it uses the transport's request helpers, declared here for the type check
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from modelyard import wire
 from modelyard.client.exchange import as_is, decode, decode_page, request_body
+from modelyard.client.http_parts import TransportPart
 from modelyard.domain.approvals import ApprovalRequest, ModelSettings, SettingsUpdate
 from modelyard.domain.audit import ChainReport, Head
 from modelyard.domain.entities import AuditEvent, Page
@@ -44,22 +45,7 @@ def _seg(value: str) -> str:
     return quote(value, safe="@")
 
 
-class GovernanceCalls:
-    if TYPE_CHECKING:
-        http: httpx.Client
-
-        def _send(
-            self, build: Callable[[], httpx.Request], *, safe: bool, stream: bool = False
-        ) -> httpx.Response: ...
-        def _get(self, shape: type[M], url: str, convert: Callable[[M], T], **params: Any) -> T: ...
-        def _write(
-            self, method: str, url: str, body: BaseModel | None, key: str | None = None
-        ) -> httpx.Response: ...
-        def _call(
-            self, shape: type[M], convert: Callable[[M], T], method: str, url: str, body: BaseModel
-        ) -> T: ...
-        def _m(self, name: str) -> str: ...
-
+class GovernanceCalls(TransportPart):
     # the audit chain ---------------------------------------------------------------
     def verify_audit(self, expect_head: str | None) -> ChainReport:
         url = "/api/v1/audit/verify"

@@ -9,14 +9,14 @@ subscription or secret.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
 
 from modelyard.client.exchange import decode, request_body
+from modelyard.client.http_parts import TransportPart
 from modelyard.domain.webhooks import Attempt, AttemptResult, Delivery, Subscription
 from modelyard.wire.webhooks import (
     AttemptList,
@@ -46,21 +46,7 @@ def _id(value: str) -> str:
     return quote(str(value), safe="")
 
 
-class WebhookCalls:
-    if TYPE_CHECKING:
-        http: httpx.Client
-
-        def _send(
-            self, build: Callable[[], httpx.Request], *, safe: bool, stream: bool = False
-        ) -> httpx.Response: ...
-        def _get(self, shape: type[M], url: str, convert: Callable[[M], T], **params: Any) -> T: ...
-        def _write(
-            self, method: str, url: str, body: BaseModel | None, key: str | None = None
-        ) -> httpx.Response: ...
-        def _call(
-            self, shape: type[M], convert: Callable[[M], T], method: str, url: str, body: BaseModel
-        ) -> T: ...
-
+class WebhookCalls(TransportPart):
     def _once(self, url: str, body: BaseModel) -> httpx.Response:
         content = body.model_dump_json()
 
