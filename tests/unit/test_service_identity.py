@@ -20,7 +20,7 @@ from modelyard.errors import (
     PermissionDenied,
     Unauthenticated,
 )
-from modelyard.service import identity, models
+from modelyard.service import audit, identity, models
 from modelyard.service.context import Context
 from tests.fakes import FakeUnitOfWorkFactory
 
@@ -261,6 +261,34 @@ def test_set_password_then_verify_signs_in(ctx: Context, admin: Principal) -> No
     identity.create_user(ctx, admin, "alice")
     identity.set_password(ctx, admin, "alice", "correct horse battery")
     assert identity.verify_password(ctx, "Alice", "correct horse battery").name == "alice"
+
+
+def test_verify_password_audits_the_sign_in_without_the_password(
+    ctx: Context, admin: Principal
+) -> None:
+    identity.create_user(ctx, admin, "alice")
+    identity.set_password(ctx, admin, "alice", "correct horse battery")
+
+    identity.verify_password(ctx, "alice", "correct horse battery")
+
+    last = audit.audit_trail(ctx, max_results=1000).items[-1]
+    assert (last.action, last.actor, last.after) == (
+        "user.sign_in",
+        "alice",
+        {"user": "alice", "method": "password"},
+    )
+    assert "correct horse" not in repr(last)
+
+
+def test_verify_password_failure_audits_nothing(ctx: Context, admin: Principal) -> None:
+    identity.create_user(ctx, admin, "alice")
+    identity.set_password(ctx, admin, "alice", "correct horse battery")
+    before = len(audit.audit_trail(ctx, max_results=1000).items)
+
+    with pytest.raises(Unauthenticated):
+        identity.verify_password(ctx, "alice", "wrong password!")
+
+    assert len(audit.audit_trail(ctx, max_results=1000).items) == before
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,8 @@ def _dummy_hash() -> str:
 
 
 def verify_password(ctx: Context, name: str, password: str) -> Principal:
-    """The principal whose password this is; Unauthenticated, saying nothing more, else."""
+    """Sign in with a password (the web UI's way in): the principal whose password this is,
+    with the sign-in audited; Unauthenticated, saying nothing more, else."""
     try:
         name, password = principal_name(name), _password(password)
         with ctx.uow(write=False) as uow:
@@ -139,7 +140,14 @@ def verify_password(ctx: Context, name: str, password: str) -> Principal:
         raise Unauthenticated(tk.REJECTED) from None
     if user is None or stored is None or user.disabled:
         raise Unauthenticated(tk.REJECTED)
-    return Principal(user.name, user.kind, user.id)
+    principal = Principal(user.name, user.kind, user.id)
+    # a sign-in is audited (failures are not: an unauthenticated caller could flood the
+    # chain with them); the password never is
+    with ctx.uow(write=True) as uow:
+        after = {"user": user.name, "method": "password"}
+        append_audit(_as(ctx, principal), uow.repo, "user.sign_in", after=after)
+        uow.commit()
+    return principal
 
 
 # tokens ----------------------------------------------------------------------------------
