@@ -40,6 +40,12 @@ class FakeAuditRepository:
         self.state.audit.append(replace(event, at=event.at.astimezone(UTC)))
         self.state.head = (event.seq, event.hash)
 
+    def audit_after(self, seq: int, limit: int) -> list[AuditEvent]:
+        found: list[AuditEvent] = sorted(
+            (e for e in self.state.audit if e.seq > seq), key=lambda e: e.seq
+        )
+        return found[:limit]
+
     def list_audit(
         self, model_id: str | None, since: datetime | None, offset: int, limit: int
     ) -> list[AuditEvent]:

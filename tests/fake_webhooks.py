@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from modelyard.domain.entities import AuditEvent
 from modelyard.domain.webhooks import (
     Attempt,
     AttemptResult,
@@ -96,12 +95,6 @@ class FakeWebhookRepository:
 
     def set_webhook_cursor(self, sub_id: str, seq: int) -> None:
         self._wh.cursors[sub_id] = seq
-
-    def audit_after(self, seq: int, limit: int) -> list[AuditEvent]:
-        found: list[AuditEvent] = sorted(
-            (e for e in self.state.audit if e.seq > seq), key=lambda e: e.seq
-        )
-        return found[:limit]
 
     def head_delivery(self, sub_id: str) -> Delivery | None:
         pending = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -84,3 +85,8 @@ def rewinder(stream: Readable) -> Callable[[], None] | None:
     except OSError:
         return None
     return lambda: seek(start)
+
+
+def seg(value: str) -> str:
+    """Percent-quote one path segment; callers pass values the domain grammar validated."""
+    return quote(value, safe="@")

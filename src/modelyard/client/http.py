@@ -32,6 +32,7 @@ from modelyard.client.exchange import (
     retryable,
     rewinder,
 )
+from modelyard.client.exchange import seg as _seg
 from modelyard.client.http_events import EventCalls
 from modelyard.client.http_governance import GovernanceCalls
 from modelyard.client.http_webhooks import WebhookCalls
@@ -62,11 +63,6 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 ATTEMPTS = 4
 JSON = {"Content-Type": "application/json"}
-
-
-def _seg(value: str) -> str:
-    """Percent-quote one path segment; callers pass values the domain grammar validated."""
-    return quote(value, safe="@")
 
 
 def _key(key: str) -> str:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from modelyard import wire
 from modelyard.client.exchange import as_is, decode, decode_page, request_body
+from modelyard.client.exchange import seg as _seg
 from modelyard.client.http_parts import TransportPart
 from modelyard.domain.approvals import ApprovalRequest, ModelSettings, SettingsUpdate
 from modelyard.domain.audit import ChainReport, Head
@@ -39,10 +40,6 @@ from modelyard.wire.approvals import (
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 JSON = {"Content-Type": "application/json"}
-
-
-def _seg(value: str) -> str:
-    return quote(value, safe="@")
 
 
 class GovernanceCalls(TransportPart):
